@@ -1,0 +1,165 @@
+/**
+ * RunConfig: everything that defines one training run, declared once as a table of fields (type, default, range,
+ * label). Validation, the UI's controls and (later) shareable links all derive from this table.
+ */
+
+export const DATASET_IDS = ['mnist', 'fashion-mnist'] as const;
+export const MODEL_NAMES = ['mlp', 'cnn-small'] as const;
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'cpu'] as const;
+
+export type DatasetId = (typeof DATASET_IDS)[number];
+export type ModelName = (typeof MODEL_NAMES)[number];
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export type BackendName = Exclude<BackendChoice, 'auto'>;
+
+export interface RunConfig {
+  dataset: DatasetId;
+  model: ModelName;
+  backend: BackendChoice;
+  /** Samples per optimizer step (the effective batch). */
+  batchSize: number;
+  /** Micro-batches per optimizer step; each holds batchSize / accumulationSteps samples. */
+  accumulationSteps: number;
+  epochs: number;
+  /** Fraction of the training and validation splits used, in (0, 1]. */
+  subsetFraction: number;
+  learningRate: number;
+  seed: number;
+  /** Validation accuracy that counts as success; also the target of "time to target accuracy". */
+  targetAccuracy: number;
+}
+
+interface FieldBase<T> {
+  label: string;
+  help: string;
+  default: T;
+}
+export interface EnumField<T extends string = string> extends FieldBase<T> {
+  kind: 'enum';
+  values: readonly T[];
+}
+export interface NumberField extends FieldBase<number> {
+  kind: 'int' | 'number';
+  min: number;
+  max: number;
+  /** When true the minimum itself is not allowed (e.g. subset fraction must be > 0). */
+  minExclusive?: boolean;
+  step?: number;
+}
+export type FieldSpec = EnumField | NumberField;
+
+type FieldTable = { [K in keyof RunConfig]: RunConfig[K] extends string ? EnumField<RunConfig[K]> : NumberField };
+
+export const RUN_CONFIG_FIELDS: FieldTable = {
+  dataset: {
+    kind: 'enum', values: DATASET_IDS, default: 'mnist', label: 'Dataset',
+    help: 'Images shipped with the app; nothing is downloaded from elsewhere.',
+  },
+  model: {
+    kind: 'enum', values: MODEL_NAMES, default: 'cnn-small', label: 'Model',
+    help: 'Architecture to train.',
+  },
+  backend: {
+    kind: 'enum', values: BACKEND_CHOICES, default: 'auto', label: 'Backend',
+    help: 'auto tries WebGPU, then WebGL, then CPU.',
+  },
+  batchSize: {
+    kind: 'int', min: 1, max: 4096, default: 32, label: 'Batch size',
+    help: 'Samples per optimizer step (effective batch).',
+  },
+  accumulationSteps: {
+    kind: 'int', min: 1, max: 256, default: 1, label: 'Accumulation steps',
+    help: 'Micro-batches per optimizer step.',
+  },
+  epochs: { kind: 'int', min: 1, max: 100, default: 1, label: 'Epochs', help: 'Passes over the training subset.' },
+  subsetFraction: {
+    kind: 'number', min: 0, minExclusive: true, max: 1, step: 0.01, default: 0.1, label: 'Subset fraction',
+    help: 'Share of the training and validation splits to use (quick validation uses 10 %).',
+  },
+  learningRate: {
+    kind: 'number', min: 0, minExclusive: true, max: 1, step: 0.0001, default: 0.002, label: 'Learning rate',
+    help: 'Adam learning rate.',
+  },
+  seed: {
+    kind: 'int', min: 0, max: 2 ** 31 - 1, default: 42, label: 'Seed',
+    help: 'Same seed, same data order and same initial weights.',
+  },
+  targetAccuracy: {
+    kind: 'number', min: 0, minExclusive: true, max: 1, step: 0.01, default: 0.5, label: 'Target accuracy',
+    help: 'Validation accuracy that counts as success.',
+  },
+};
+
+export const CONFIG_KEYS = Object.keys(RUN_CONFIG_FIELDS) as (keyof RunConfig)[];
+
+export function defaultRunConfig(): RunConfig {
+  const entries = CONFIG_KEYS.map((key) => [key, RUN_CONFIG_FIELDS[key].default]);
+  return Object.fromEntries(entries) as RunConfig;
+}
+
+export interface FieldError {
+  field: keyof RunConfig | 'config';
+  message: string;
+}
+
+export type ConfigValidation = { ok: true; config: RunConfig } | { ok: false; errors: FieldError[] };
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  return `a ${Array.isArray(value) ? 'list' : typeof value}`;
+}
+
+function checkField(spec: FieldSpec, value: unknown): string | null {
+  if (spec.kind === 'enum') {
+    if (typeof value === 'string' && (spec.values as readonly string[]).includes(value)) return null;
+    return `${spec.label} must be one of ${spec.values.join(', ')}; got ${describeValue(value)}.`;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return `${spec.label} must be a number; got ${describeValue(value)}.`;
+  }
+  if (spec.kind === 'int' && !Number.isInteger(value)) return `${spec.label} must be a whole number; got ${value}.`;
+  const belowMin = spec.minExclusive ? value <= spec.min : value < spec.min;
+  if (belowMin || value > spec.max) {
+    const lower = spec.minExclusive ? `(${spec.min}` : `[${spec.min}`;
+    return `${spec.label} must be in ${lower}, ${spec.max}]; got ${value}.`;
+  }
+  return null;
+}
+
+/**
+ * Validates untrusted input (a form, a link, a message) field by field against RUN_CONFIG_FIELDS.
+ * Missing fields take their defaults, unknown fields are ignored, every problem gets its own message.
+ */
+export function validateRunConfig(input: unknown): ConfigValidation {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, errors: [{ field: 'config', message: `A run configuration must be an object; got ${describeValue(input)}.` }] };
+  }
+  const source = input as Record<string, unknown>;
+  const config = defaultRunConfig() as unknown as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  for (const key of CONFIG_KEYS) {
+    if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
+    const problem = checkField(RUN_CONFIG_FIELDS[key], source[key]);
+    if (problem) errors.push({ field: key, message: problem });
+    else config[key] = source[key];
+  }
+  const candidate = config as unknown as RunConfig;
+  if (!errors.some((e) => e.field === 'batchSize' || e.field === 'accumulationSteps')) {
+    const { batchSize, accumulationSteps } = candidate;
+    if (batchSize % accumulationSteps !== 0) {
+      const lower = Math.max(accumulationSteps, batchSize - (batchSize % accumulationSteps));
+      errors.push({
+        field: 'accumulationSteps',
+        message: `Batch size ${batchSize} is not divisible by ${accumulationSteps} accumulation steps: ` +
+          `use a batch size that is a multiple of ${accumulationSteps} (e.g. ${lower}) or change the steps.`,
+      });
+    }
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, config: candidate };
+}
+
+/** Samples per micro-batch: what one forward/backward pass holds in memory. */
+export function microBatchSize(config: Pick<RunConfig, 'batchSize' | 'accumulationSteps'>): number {
+  return config.batchSize / config.accumulationSteps;
+}
