@@ -1,0 +1,72 @@
+/// <reference lib="webworker" />
+/**
+ * The training worker: one per run, so every configuration gets a fresh tfjs backend (the WebGPU buffer pool never
+ * shrinks) and a crash or a hung step can be ended with terminate() without touching the page.
+ */
+import { validateRunConfig, type BackendChoice } from '../core/config';
+import { DatasetError, fetchByteSource, loadBinaryDataset } from '../core/data/dataset';
+import type { Environment } from '../core/environment';
+import type { WorkerEvent, WorkerRequest } from '../core/events';
+import { initBackend } from '../core/train/backend';
+import { runTraining } from '../core/train/trainer';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (event: WorkerEvent) => scope.postMessage(event);
+
+let cancelled = false;
+let environment: Promise<Environment> | null = null;
+let environmentChoice: BackendChoice | null = null;
+
+function backendFor(choice: BackendChoice): Promise<Environment> {
+  // A probe already initialised this choice: reuse it (nothing has trained on it yet, so it is still fresh).
+  if (!environment || environmentChoice !== choice) {
+    environment = initBackend(choice);
+    environmentChoice = choice;
+  }
+  return environment;
+}
+
+async function probe(choice: BackendChoice): Promise<void> {
+  try {
+    post({ type: 'environment', environment: await backendFor(choice), error: null });
+  } catch (error) {
+    post({ type: 'environment', environment: null, error: (error as Error).message });
+  }
+}
+
+async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
+  const requestedAt = performance.now();
+  const validation = validateRunConfig(rawConfig);
+  if (!validation.ok) {
+    post({ type: 'failed', message: validation.errors.map((e) => e.message).join(' '), result: null });
+    return;
+  }
+  const config = validation.config;
+  try {
+    const [env, dataset] = await Promise.all([
+      backendFor(config.backend),
+      loadBinaryDataset(config.dataset, fetchByteSource(new URL(`${config.dataset}/`, dataBaseUrl).href), ({ loadedBytes, totalBytes }) =>
+        post({
+          type: 'progress', stage: 'data', fraction: loadedBytes / totalBytes,
+          message: `Loading ${config.dataset}: ${(loadedBytes / 1e6).toFixed(1)} of ${(totalBytes / 1e6).toFixed(1)} MB`,
+        })),
+    ]);
+    const result = await runTraining(config, dataset, env, {
+      emit: post,
+      isCancelled: () => cancelled,
+      sinceStartMs: () => performance.now() - requestedAt,
+    });
+    if (result.status === 'failed') post({ type: 'failed', message: result.reason ?? 'The run failed.', result });
+    else post({ type: 'done', result });
+  } catch (error) {
+    const message = error instanceof DatasetError ? error.message : `The run could not start: ${(error as Error).message}`;
+    post({ type: 'failed', message, result: null });
+  }
+}
+
+scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
+  const request = message.data;
+  if (request.type === 'probe') void probe(request.backend);
+  else if (request.type === 'run') void run(request.config, request.dataBaseUrl);
+  else if (request.type === 'cancel') cancelled = true;
+};

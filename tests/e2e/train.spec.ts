@@ -1,0 +1,56 @@
+import { expect, expectBackend, test } from './fixtures';
+
+test('trains cnn-small on 10 % of MNIST for one epoch on WebGPU with the default settings', async ({ page, watch }) => {
+  await page.goto('./');
+  await expectBackend(page, 'webgpu');
+  await expect(page.getByTestId('backend-summary')).toContainText('webgpu');
+
+  // The defaults are the quick-validation recipe: cnn-small, MNIST, 10 % of the data, one epoch.
+  await expect(page.getByLabel('Model')).toHaveValue('cnn-small');
+  await expect(page.getByLabel('Dataset')).toHaveValue('mnist');
+  await expect(page.getByLabel('Subset fraction')).toHaveValue('0.1');
+  await expect(page.getByLabel('Epochs')).toHaveValue('1');
+
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeEnabled();
+  await expect(page.getByTestId('final-val-accuracy')).toBeVisible({ timeout: 200_000 });
+  await expect(page.getByTestId('run-status')).toHaveText(/^Finished/);
+
+  const accuracyText = (await page.getByTestId('final-val-accuracy').textContent()) ?? '';
+  const accuracy = Number.parseFloat(accuracyText) / 100;
+  expect(accuracy).toBeGreaterThan(0.5);
+
+  const firstStepMs = await page.evaluate(() => performance.getEntriesByName('first-trained-step')[0]?.startTime ?? null);
+  console.log(`[measure] page open → first trained step: ${firstStepMs?.toFixed(0)} ms; final val accuracy ${accuracyText}`);
+  await expect(page.getByRole('img', { name: 'Accuracy chart' })).toBeVisible();
+
+  expect(watch.consoleErrors).toEqual([]);
+  expect(watch.foreignRequests).toEqual([]);
+});
+
+test('invalid settings are refused with a message per field and Run stays disabled', async ({ page, watch }) => {
+  await page.goto('./');
+  await page.getByLabel('Batch size').fill('30');
+  await page.getByLabel('Accumulation steps').fill('4');
+  await expect(page.getByText('Batch size 30 is not divisible by 4 accumulation steps')).toBeVisible();
+  await page.getByLabel('Subset fraction').fill('0');
+  await expect(page.getByText('Subset fraction must be in (0, 1]; got 0.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Run' })).toBeDisabled();
+  await page.getByLabel('Batch size').fill('32');
+  await page.getByLabel('Subset fraction').fill('0.1');
+  await expect(page.getByRole('button', { name: 'Run' })).toBeEnabled();
+  expect(watch.consoleErrors).toEqual([]);
+});
+
+test('Stop cancels a run at once and keeps what was measured', async ({ page, watch }) => {
+  await page.goto('./');
+  await expectBackend(page, 'webgpu');
+  await page.getByLabel('Model').selectOption('mlp');
+  await page.getByLabel('Subset fraction').fill('1');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByTestId('phase')).toContainText('step', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('run-status')).toHaveText(/^Cancelled/, { timeout: 10_000 });
+  await expect(page.getByRole('button', { name: 'Run' })).toBeEnabled();
+  expect(watch.consoleErrors).toEqual([]);
+});
