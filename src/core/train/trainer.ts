@@ -28,14 +28,22 @@ function batchAccuracy(labels: tf.Tensor, logits: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.equal(tf.argMax(logits, -1), tf.argMax(labels, -1)).toFloat().mean() as tf.Scalar);
 }
 
+export interface AccumulatedStep {
+  /** Mean gradient over the whole batch, per variable name. */
+  grads: tf.NamedTensorMap;
+  /** [mean loss, mean training accuracy] over the whole batch, still on the device. */
+  metrics: tf.Tensor1D;
+}
+
 /**
- * One optimizer step over `indices`: K micro-batches, gradients summed, divided by K and applied once.
- * Returns the batch's mean loss and training accuracy, still on the device.
+ * Gradients of the mean loss over `indices`, computed as K micro-batches of indices.length / K examples:
+ * each micro-batch's gradients are added to a running sum, which is divided by K at the end. Only one
+ * micro-batch's activations are alive at a time; the sum costs one gradient-sized buffer.
  */
-function trainStep(
+export function accumulatedGradients(
   model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf.Variable[],
   dataset: ImageDataset, indices: Int32Array, accumulationSteps: number,
-): tf.Tensor1D {
+): AccumulatedStep {
   const micro = indices.length / accumulationSteps;
   let summed: tf.NamedTensorMap | null = null;
   let lossSum: tf.Scalar = tf.scalar(0);
@@ -62,16 +70,21 @@ function trainStep(
     tf.dispose([oldLoss, oldAccuracy, value, accuracy!]);
   }
   const total = summed!;
-  if (accumulationSteps === 1) {
-    optimizer.applyGradients(total);
-  } else {
-    const mean = tf.tidy(() => mapGrads(total, (_, g) => tf.div(g, accumulationSteps)));
-    optimizer.applyGradients(mean);
-    tf.dispose(mean);
-  }
-  tf.dispose(total);
+  const grads = accumulationSteps === 1 ? total : tf.tidy(() => mapGrads(total, (_, g) => tf.div(g, accumulationSteps)));
+  if (accumulationSteps !== 1) tf.dispose(total);
   const metrics = tf.tidy(() => tf.div(tf.stack([lossSum, accuracySum]), accumulationSteps) as tf.Tensor1D);
   tf.dispose([lossSum, accuracySum]);
+  return { grads, metrics };
+}
+
+/** One optimizer step: accumulated gradients applied once. Returns [loss, accuracy] on the device. */
+function trainStep(
+  model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf.Variable[],
+  dataset: ImageDataset, indices: Int32Array, accumulationSteps: number,
+): tf.Tensor1D {
+  const { grads, metrics } = accumulatedGradients(model, optimizer, variables, dataset, indices, accumulationSteps);
+  optimizer.applyGradients(grads);
+  tf.dispose(grads);
   return metrics;
 }
 

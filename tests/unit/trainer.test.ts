@@ -1,0 +1,126 @@
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultRunConfig, type RunConfig } from '../../src/core/config';
+import { loadBinaryDataset, type ImageDataset } from '../../src/core/data/dataset';
+import type { Environment } from '../../src/core/environment';
+import type { StepEvent, TrainerEvent } from '../../src/core/events';
+import { MODEL_BUILDERS } from '../../src/core/models';
+import { createRng } from '../../src/core/rng';
+import { initBackend } from '../../src/core/train/backend';
+import { accumulatedGradients, runTraining } from '../../src/core/train/trainer';
+
+// The pure-JS CPU backend is slow (a cnn-small step at batch 32 takes seconds), so these runs are tiny.
+const TINY: Partial<RunConfig> = { model: 'mlp', subsetFraction: 0.02, batchSize: 16, epochs: 1, backend: 'cpu' };
+
+let dataset: ImageDataset;
+let environment: Environment;
+
+beforeAll(async () => {
+  dataset = await loadBinaryDataset('mnist', async (path) => new Uint8Array(readFileSync(`public/data/mnist/${path}`)));
+  environment = await initBackend('cpu');
+});
+
+async function train(overrides: Partial<RunConfig>, cancelAfterStep = Number.POSITIVE_INFINITY) {
+  const events: TrainerEvent[] = [];
+  const tensorsAtStep: number[] = [];
+  const result = await runTraining({ ...defaultRunConfig(), ...TINY, ...overrides }, dataset, environment, {
+    emit: (event) => {
+      events.push(event);
+      if (event.type === 'step') tensorsAtStep.push(tf.memory().numTensors);
+    },
+    isCancelled: () => events.filter((e) => e.type === 'step').length >= cancelAfterStep,
+  });
+  const steps = events.filter((e): e is StepEvent => e.type === 'step');
+  return { result, events, steps, tensorsAtStep };
+}
+
+describe('training loop on the tfjs CPU backend', () => {
+  it('trains, emits typed events in order and leaves no tensor behind', async () => {
+    const baseline = tf.memory().numTensors;
+    const { result, events, steps } = await train({});
+    expect(tf.memory().numTensors).toBe(baseline);
+    expect(events[0]).toMatchObject({ type: 'progress', stage: 'model' });
+    expect(events[1]).toMatchObject({ type: 'ready', data: { trainExamples: 161, stepsPerEpoch: 10, totalSteps: 10 } });
+    expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(steps.every((s) => Number.isFinite(s.loss) && s.accuracy >= 0 && s.accuracy <= 1 && s.stepMs > 0)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'epoch', epoch: 1 });
+    expect(result.status).toBe('done');
+    expect(result.timing.stepsCompleted).toBe(10);
+    expect(result.timing.firstStepMs).toBe(steps[0]!.stepMs);
+    expect(result.accuracy.finalValAccuracy).toBeGreaterThan(0.3);
+    // The loss falls: the last steps average below the first ones.
+    const mean = (xs: StepEvent[]) => xs.reduce((s, e) => s + e.loss, 0) / xs.length;
+    expect(mean(steps.slice(-3))).toBeLessThan(mean(steps.slice(0, 3)));
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+
+  it('is reproducible: the same seed gives the same losses, another seed different ones', async () => {
+    const a = await train({ seed: 11 });
+    const b = await train({ seed: 11 });
+    const c = await train({ seed: 12 });
+    expect(b.steps.map((s) => s.loss)).toEqual(a.steps.map((s) => s.loss));
+    expect(c.steps.map((s) => s.loss)).not.toEqual(a.steps.map((s) => s.loss));
+  });
+
+  it('same seed gives the same initial weights', () => {
+    const build = (seed: number) => MODEL_BUILDERS['cnn-small'].build({ height: 28, width: 28, channels: 1 }, 10, createRng(seed));
+    const [m1, m2, m3] = [build(5), build(5), build(6)];
+    const weights = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+    expect(weights(m2)).toEqual(weights(m1));
+    expect(weights(m3)).not.toEqual(weights(m1));
+    [m1, m2, m3].forEach((m) => m.dispose());
+  });
+
+  it('stops when cancelled, reports what it measured and disposes everything', async () => {
+    const baseline = tf.memory().numTensors;
+    const { result, steps } = await train({ subsetFraction: 0.05 }, 3);
+    expect(steps).toHaveLength(3);
+    expect(result.status).toBe('cancelled');
+    expect(result.reason).toBe('Stopped by the user.');
+    expect(result.timing.stepsCompleted).toBe(3);
+    expect(result.accuracy.curve).toEqual([]);
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('fails with a clear reason when the subset is smaller than one batch', async () => {
+    const { result } = await train({ subsetFraction: 0.001, batchSize: 64 });
+    expect(result.status).toBe('failed');
+    expect(result.reason).toMatch(/fewer than one batch of 64: raise the subset fraction or lower the batch size/);
+  });
+});
+
+describe('gradient accumulation', () => {
+  const indices = Int32Array.from({ length: 32 }, (_, i) => i * 7);
+
+  it.each(['mlp', 'cnn-small'] as const)('K=4 micro-batches give the full-batch gradient for %s (no BatchNorm)', (name) => {
+    const model = MODEL_BUILDERS[name].build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));
+    const optimizer = tf.train.adam(0.001);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const full = accumulatedGradients(model, optimizer, variables, dataset, indices, 1);
+    const accumulated = accumulatedGradients(model, optimizer, variables, dataset, indices, 4);
+    for (const name of Object.keys(full.grads)) {
+      const a = full.grads[name]!.dataSync();
+      const b = accumulated.grads[name]!.dataSync();
+      let diff = 0;
+      let norm = 0;
+      for (let i = 0; i < a.length; i++) {
+        diff += (a[i]! - b[i]!) ** 2;
+        norm += a[i]! ** 2;
+      }
+      expect(Math.sqrt(diff / Math.max(norm, 1e-30))).toBeLessThanOrEqual(1e-5);
+    }
+    expect(Array.from(accumulated.metrics.dataSync())[0]).toBeCloseTo(Array.from(full.metrics.dataSync())[0]!, 5);
+    tf.dispose([full.grads, full.metrics, accumulated.grads, accumulated.metrics].flatMap((t) => Object.values(t as object)) as tf.Tensor[]);
+    tf.dispose([full.metrics, accumulated.metrics]);
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  it('the number of live tensors does not grow across accumulated steps', async () => {
+    const { result, tensorsAtStep } = await train({ batchSize: 16, accumulationSteps: 4 });
+    expect(result.status).toBe('done');
+    expect(tensorsAtStep.length).toBe(10);
+    expect(new Set(tensorsAtStep.slice(1)).size).toBe(1);
+  });
+});
