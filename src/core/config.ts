@@ -4,7 +4,7 @@
  */
 
 export const DATASET_IDS = ['mnist', 'fashion-mnist'] as const;
-export const MODEL_NAMES = ['mlp', 'cnn-small'] as const;
+export const MODEL_NAMES = ['mlp', 'cnn-small', 'mobilenet-v2-tiny', 'efficientnet-lite-tiny', 'resnet-mini'] as const;
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'cpu'] as const;
 
 export type DatasetId = (typeof DATASET_IDS)[number];
