@@ -6,7 +6,7 @@ import type { EpochRecord, RunResult } from './result';
 
 export interface ProgressEvent {
   type: 'progress';
-  stage: 'data' | 'model';
+  stage: 'data' | 'model' | 'compile';
   message: string;
   /** 0..1, or null when unknown. */
   fraction: number | null;

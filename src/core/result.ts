@@ -28,6 +28,8 @@ export interface RunResult {
   model: { name: string; params: number };
   data: { trainExamples: number; validationExamples: number; stepsPerEpoch: number; microBatchSize: number };
   timing: StepTimeSummary & {
+    /** WebGPU: wall time of the parallel shader pre-compilation before the first step (null elsewhere). */
+    compileMs: number | null;
     stepsCompleted: number;
     /** Samples per second at the steady median step time. */
     samplesPerSec: number | null;

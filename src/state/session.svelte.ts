@@ -82,7 +82,10 @@ export class TrainingSession {
         break;
       case 'step':
         // A user-timing mark, visible in DevTools: page open to the first trained step.
-        if (event.step === 1) performance.mark('first-trained-step');
+        if (event.step === 1) {
+          performance.mark('first-trained-step');
+          this.progress = null;
+        }
         this.steps = [...this.steps, event];
         break;
       case 'epoch':

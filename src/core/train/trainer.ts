@@ -94,6 +94,56 @@ function mapGrads(grads: tf.NamedTensorMap, f: (name: string, g: tf.Tensor) => t
   return out;
 }
 
+interface ParallelCompileBackend {
+  checkCompileCompletionAsync(): Promise<void>;
+}
+
+/**
+ * WebGPU only: compiles every shader pipeline one training step and one validation batch need, in parallel
+ * (createComputePipelineAsync) instead of one after another as the first step meets them. It runs a throwaway copy
+ * of the model and optimizer with tfjs's compile-only flag, so nothing is computed and the real weights, optimizer
+ * state and RNG are untouched. Returns the wall time spent, or null on other backends.
+ */
+async function precompileShaders(
+  config: RunConfig, dataset: ImageDataset, trainBatch: Int32Array, evalBatch: Int32Array,
+): Promise<number | null> {
+  const backend = tf.backend() as Partial<ParallelCompileBackend>;
+  if (tf.getBackend() !== 'webgpu' || typeof backend.checkCompileCompletionAsync !== 'function') return null;
+  const start = performance.now();
+  const model = buildModel(config, dataset, createRng(0));
+  const optimizer = tf.train.adam(config.learningRate);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', true);
+  try {
+    tf.dispose(trainStep(model, optimizer, variables, dataset, trainBatch, config.accumulationSteps));
+    tf.dispose(evalBatchSums(model, dataset, evalBatch));
+  } finally {
+    tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', false);
+  }
+  await backend.checkCompileCompletionAsync();
+  optimizer.dispose();
+  model.dispose();
+  return performance.now() - start;
+}
+
+function buildModel(config: RunConfig, dataset: ImageDataset, rng: ReturnType<typeof createRng>): tf.LayersModel {
+  const input = { height: dataset.height, width: dataset.width, channels: dataset.channels };
+  return MODEL_BUILDERS[config.model].build(input, dataset.classNames.length, rng);
+}
+
+/** [summed loss, correct predictions] of one evaluation batch, on the device. */
+function evalBatchSums(model: tf.LayersModel, dataset: ImageDataset, batch: Int32Array): tf.Tensor1D {
+  const { x, y } = makeBatch(dataset, batch);
+  const sums = tf.tidy(() => {
+    const logits = model.apply(x, { training: false }) as tf.Tensor;
+    const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, undefined, tf.Reduction.SUM);
+    const hits = tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat().sum();
+    return tf.stack([loss, hits]) as tf.Tensor1D;
+  });
+  tf.dispose([x, y]);
+  return sums;
+}
+
 /** Mean loss and accuracy over `indices`, inference mode, in fixed-size batches. */
 async function evaluate(
   model: tf.LayersModel, dataset: ImageDataset, indices: Int32Array, isCancelled: () => boolean,
@@ -102,14 +152,7 @@ async function evaluate(
   let correct = 0;
   for (const batch of evalBatches(indices, EVAL_BATCH)) {
     if (isCancelled()) return null;
-    const { x, y } = makeBatch(dataset, batch);
-    const sums = tf.tidy(() => {
-      const logits = model.apply(x, { training: false }) as tf.Tensor;
-      const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, undefined, tf.Reduction.SUM);
-      const hits = tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat().sum();
-      return tf.stack([loss, hits]);
-    });
-    tf.dispose([x, y]);
+    const sums = evalBatchSums(model, dataset, batch);
     const [loss, hits] = await sums.data();
     sums.dispose();
     lossSum += loss!;
@@ -135,8 +178,7 @@ export async function runTraining(
   const totalSteps = stepsPerEpoch * config.epochs;
 
   hooks.emit({ type: 'progress', stage: 'model', message: `Building ${config.model}`, fraction: null });
-  const model = MODEL_BUILDERS[config.model].build(
-    { height: dataset.height, width: dataset.width, channels: dataset.channels }, dataset.classNames.length, rng);
+  const model = buildModel(config, dataset, rng);
   const optimizer = tf.train.adam(config.learningRate);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const modelInfo = { name: config.model, params: model.countParams() };
@@ -152,12 +194,16 @@ export async function runTraining(
   let status: RunStatus = 'done';
   let reason: string | null = null;
   let timeToTargetMs: number | null = null;
+  let compileMs: number | null = null;
   const trainStart = now();
   try {
     if (stepsPerEpoch === 0) {
       throw new Error(`The training subset has ${trainIndices.length} examples, fewer than one batch of ${config.batchSize}: ` +
         'raise the subset fraction or lower the batch size.');
     }
+    hooks.emit({ type: 'progress', stage: 'compile', message: 'Compiling GPU shaders', fraction: null });
+    compileMs = await precompileShaders(config, dataset, trainIndices.subarray(0, config.batchSize),
+      validationIndices.subarray(0, EVAL_BATCH));
     let step = 0;
     epochs: for (let epoch = 1; epoch <= config.epochs; epoch++) {
       const epochStart = now();
@@ -210,6 +256,7 @@ export async function runTraining(
     data,
     timing: {
       ...steps,
+      compileMs,
       stepsCompleted: stepMs.length,
       samplesPerSec: steps.medianStepMs ? config.batchSize / (steps.medianStepMs / 1000) : null,
       epochMs,
