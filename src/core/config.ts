@@ -6,11 +6,27 @@
 export const DATASET_IDS = ['mnist', 'fashion-mnist'] as const;
 export const MODEL_NAMES = ['mlp', 'cnn-small', 'mobilenet-v2-tiny', 'efficientnet-lite-tiny', 'resnet-mini'] as const;
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'cpu'] as const;
+/**
+ * fp32: everything in float32.
+ * mixed-fp16: fp32 master weights; every layer output and the gradient flowing back through it, and the weight
+ *   gradients, are rounded to IEEE half precision; dynamic loss scaling. Numerics only: tensors stay float32, so it
+ *   saves no memory on any backend.
+ * fp16-storage: WebGL only, WEBGL_FORCE_F16_TEXTURES: every tensor (weights and Adam moments too, no master copy)
+ *   is stored in half-float textures; arithmetic in fp32 shaders; dynamic loss scaling.
+ */
+export const PRECISIONS = ['fp32', 'mixed-fp16', 'fp16-storage'] as const;
+/**
+ * cpu-upload: each batch is converted on the CPU and uploaded (the naive path).
+ * gpu-resident: the training and validation subsets are uploaded once; batches are gathered on the GPU.
+ */
+export const DATA_PIPELINES = ['gpu-resident', 'cpu-upload'] as const;
 
 export type DatasetId = (typeof DATASET_IDS)[number];
 export type ModelName = (typeof MODEL_NAMES)[number];
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export type BackendName = Exclude<BackendChoice, 'auto'>;
+export type Precision = (typeof PRECISIONS)[number];
+export type DataPipeline = (typeof DATA_PIPELINES)[number];
 
 export interface RunConfig {
   dataset: DatasetId;
@@ -20,6 +36,8 @@ export interface RunConfig {
   batchSize: number;
   /** Micro-batches per optimizer step; each holds batchSize / accumulationSteps samples. */
   accumulationSteps: number;
+  precision: Precision;
+  dataPipeline: DataPipeline;
   epochs: number;
   /** Fraction of the training and validation splits used, in (0, 1]. */
   subsetFraction: number;
@@ -27,6 +45,8 @@ export interface RunConfig {
   seed: number;
   /** Validation accuracy that counts as success; also the target of "time to target accuracy". */
   targetAccuracy: number;
+  /** GPU memory budget in GiB: warn at 7.5/8 of it, stop the run above it. */
+  memoryBudgetGiB: number;
 }
 
 interface FieldBase<T> {
@@ -71,6 +91,15 @@ export const RUN_CONFIG_FIELDS: FieldTable = {
     kind: 'int', min: 1, max: 256, default: 1, label: 'Accumulation steps',
     help: 'Micro-batches per optimizer step.',
   },
+  precision: {
+    kind: 'enum', values: PRECISIONS, default: 'fp32', label: 'Precision',
+    help: 'mixed-fp16 rounds activations and gradients to half precision (emulated: no memory saving); '
+      + 'fp16-storage stores tensors as half floats (WebGL only).',
+  },
+  dataPipeline: {
+    kind: 'enum', values: DATA_PIPELINES, default: 'gpu-resident', label: 'Data pipeline',
+    help: 'gpu-resident uploads the data once and slices batches on the GPU; cpu-upload prepares and uploads every batch.',
+  },
   epochs: { kind: 'int', min: 1, max: 100, default: 1, label: 'Epochs', help: 'Passes over the training subset.' },
   subsetFraction: {
     kind: 'number', min: 0, minExclusive: true, max: 1, step: 0.01, default: 0.1, label: 'Subset fraction',
@@ -87,6 +116,10 @@ export const RUN_CONFIG_FIELDS: FieldTable = {
   targetAccuracy: {
     kind: 'number', min: 0, minExclusive: true, max: 1, step: 0.01, default: 0.5, label: 'Target accuracy',
     help: 'Validation accuracy that counts as success.',
+  },
+  memoryBudgetGiB: {
+    kind: 'number', min: 0, minExclusive: true, max: 1024, step: 0.5, default: 8, label: 'GPU memory budget (GiB)',
+    help: 'Warns at 7.5/8 of the budget and stops a run that goes above it.',
   },
 };
 
@@ -155,6 +188,13 @@ export function validateRunConfig(input: unknown): ConfigValidation {
           `use a batch size that is a multiple of ${accumulationSteps} (e.g. ${lower}) or change the steps.`,
       });
     }
+  }
+  if (candidate.precision === 'fp16-storage' && candidate.backend !== 'webgl' && !errors.some((e) => e.field === 'backend')) {
+    errors.push({
+      field: 'precision',
+      message: 'fp16-storage exists only on the WebGL backend (half-float textures): choose backend webgl, ' +
+        'or precision mixed-fp16 on other backends.',
+    });
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config: candidate };
 }

@@ -28,6 +28,8 @@ export interface Environment {
   attempts: BackendAttempt[];
   adapter: AdapterInfo | null;
   webglRenderer: string | null;
+  /** WebGL stores tensors as half floats (forced for fp16-storage, or because the GPU cannot render to float32). */
+  webglFloat16Textures: boolean;
   tfjsVersion: string;
   userAgent: string;
 }

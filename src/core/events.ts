@@ -1,5 +1,6 @@
 import type { RunConfig } from './config';
 import type { Environment } from './environment';
+import type { MemoryEstimate } from './models/analysis';
 import type { EpochRecord, RunResult } from './result';
 
 /** Typed messages between the UI and the training worker: the seam of the app. */
@@ -15,8 +16,9 @@ export interface ProgressEvent {
 export interface ReadyEvent {
   type: 'ready';
   environment: Environment;
-  model: { name: string; params: number };
+  model: { name: string; params: number; batchNormMomentum: number | null };
   data: { trainExamples: number; validationExamples: number; stepsPerEpoch: number; totalSteps: number };
+  memoryEstimate: MemoryEstimate | null;
 }
 
 export interface StepEvent {
@@ -28,8 +30,26 @@ export interface StepEvent {
   loss: number;
   accuracy: number;
   stepMs: number;
+  /** CPU time of this step spent preparing its input batches. */
+  dataMs: number;
+  /** The loss scaler skipped this update (inf/NaN gradients). */
+  skipped: boolean;
+  lossScale: number | null;
   /** Milliseconds since the run message arrived in the worker (data load and compile included). */
   sinceStartMs: number;
+}
+
+export type MemoryLevel = 'ok' | 'warning' | 'over-budget';
+
+/** GPU memory after a step: bytes in use now and the most in use during the step. */
+export interface MemoryEvent {
+  type: 'memory';
+  step: number;
+  bytesInUse: number;
+  peakBytes: number;
+  budgetBytes: number;
+  /** warning from 7.5/8 of the budget; over-budget stops the run. */
+  level: MemoryLevel;
 }
 
 export interface EpochEvent extends EpochRecord {
@@ -48,7 +68,7 @@ export interface FailedEvent {
   result: RunResult | null;
 }
 
-export type TrainerEvent = ProgressEvent | ReadyEvent | StepEvent | EpochEvent | DoneEvent | FailedEvent;
+export type TrainerEvent = ProgressEvent | ReadyEvent | StepEvent | MemoryEvent | EpochEvent | DoneEvent | FailedEvent;
 
 export interface EnvironmentEvent {
   type: 'environment';

@@ -1,8 +1,40 @@
 import type { RunConfig } from './config';
 import type { Environment } from './environment';
+import type { KernelTime } from './measure/gpu-memory';
 import type { StepTimeSummary } from './measure/stats';
+import type { MemoryEstimate } from './models/analysis';
+import type { LossScalerSummary } from './train/precision';
 
-export type RunStatus = 'done' | 'failed' | 'cancelled';
+export type RunStatus = 'done' | 'failed' | 'cancelled' | 'over-budget' | 'oom';
+
+/**
+ * GPU memory of a run, three figures with different meanings (bytes):
+ * - truePeakBytes: the most bytes of GPU buffers the backend held in use at once during training, on a fresh backend
+ *   (WebGPU: every buffer acquire/release observed; WebGL: numBytesInGPU sampled after each step; CPU: null).
+ * - logicalPeakBytes: the most bytes of live tensors during the first (profiled) step, per tf.profile: counts tensors,
+ *   not buffers, so a clone counts twice and pooling is invisible.
+ * - estimatedBytes: the analytic estimate from the model's structure (weights, gradients, Adam state, activations
+ *   kept for backprop at the micro-batch, fp32).
+ */
+export interface RunMemory {
+  truePeakBytes: number | null;
+  /** How the true peak was measured, e.g. "webgpu-buffer-manager". */
+  truePeakSource: string | null;
+  /** Why the true peak is missing or approximate. */
+  truePeakNote: string | null;
+  logicalPeakBytes: number | null;
+  estimatedBytes: number | null;
+  estimate: MemoryEstimate | null;
+  /** The most bytes the backend's buffer pool held from the GPU, free buffers included. */
+  allocatedBytes: number | null;
+  budgetBytes: number;
+  /** The peak reached 7.5/8 of the budget at some step. */
+  budgetWarning: boolean;
+  /** Bytes in use after each step and the peak since the previous step. */
+  timeline: { step: number; bytesInUse: number; peakBytes: number }[];
+  /** Per-kernel times of the profiled first step, slowest first. */
+  topKernels: KernelTime[];
+}
 
 export interface EpochRecord {
   epoch: number;
@@ -25,7 +57,7 @@ export interface RunResult {
   /** Why the run did not finish normally (null when done). */
   reason: string | null;
   startedAt: string;
-  model: { name: string; params: number };
+  model: { name: string; params: number; batchNormMomentum: number | null };
   data: { trainExamples: number; validationExamples: number; stepsPerEpoch: number; microBatchSize: number };
   timing: StepTimeSummary & {
     /** WebGPU: wall time of the parallel shader pre-compilation before the first step (null elsewhere). */
@@ -33,11 +65,19 @@ export interface RunResult {
     stepsCompleted: number;
     /** Samples per second at the steady median step time. */
     samplesPerSec: number | null;
+    /** Median CPU time per step spent preparing input batches (conversion and upload calls, or gather dispatch). */
+    medianDataMs: number | null;
     epochMs: number[];
     /** Training loop wall time, validation included. */
     totalMs: number;
     /** Wall time to the first validation at or above config.targetAccuracy; null = not reached. */
     timeToTargetMs: number | null;
+  };
+  memory: RunMemory;
+  precision: {
+    mode: RunConfig['precision'];
+    /** Dynamic loss scaling in the half-precision modes: final scale and skipped steps. */
+    lossScale: LossScalerSummary | null;
   };
   accuracy: {
     finalValAccuracy: number | null;

@@ -7,7 +7,7 @@ import { validateRunConfig, type BackendChoice } from '../core/config';
 import { DatasetError, fetchByteSource, loadBinaryDataset } from '../core/data/dataset';
 import type { Environment } from '../core/environment';
 import type { WorkerEvent, WorkerRequest } from '../core/events';
-import { initBackend } from '../core/train/backend';
+import { initBackend, type BackendOptions } from '../core/train/backend';
 import { runTraining } from '../core/train/trainer';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -15,13 +15,14 @@ const post = (event: WorkerEvent) => scope.postMessage(event);
 
 let cancelled = false;
 let environment: Promise<Environment> | null = null;
-let environmentChoice: BackendChoice | null = null;
+let environmentKey: string | null = null;
 
-function backendFor(choice: BackendChoice): Promise<Environment> {
+function backendFor(choice: BackendChoice, options: BackendOptions = {}): Promise<Environment> {
   // A probe already initialised this choice: reuse it (nothing has trained on it yet, so it is still fresh).
-  if (!environment || environmentChoice !== choice) {
-    environment = initBackend(choice);
-    environmentChoice = choice;
+  const key = JSON.stringify([choice, options]);
+  if (!environment || environmentKey !== key) {
+    environment = initBackend(choice, options);
+    environmentKey = key;
   }
   return environment;
 }
@@ -44,7 +45,7 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
   const config = validation.config;
   try {
     const [env, dataset] = await Promise.all([
-      backendFor(config.backend),
+      backendFor(config.backend, { webglFloat16Textures: config.precision === 'fp16-storage' }),
       loadBinaryDataset(config.dataset, fetchByteSource(new URL(`${config.dataset}/`, dataBaseUrl).href), ({ loadedBytes, totalBytes }) =>
         post({
           type: 'progress', stage: 'data', fraction: loadedBytes / totalBytes,

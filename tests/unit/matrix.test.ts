@@ -61,7 +61,7 @@ function makeResult(spec: ResultSpec = {}): MeasuredResult {
     schemaVersion: 1,
     config,
     environment: {
-      backend, summary: '', attempts: [], adapter: null, webglRenderer: null, tfjsVersion: '4.22.0', userAgent: 'test',
+      backend, summary: '', attempts: [], adapter: null, webglRenderer: null, webglFloat16Textures: false, tfjsVersion: '4.22.0', userAgent: 'test',
     },
     status: spec.status ?? 'done',
     reason: spec.reason ?? null,
@@ -69,7 +69,7 @@ function makeResult(spec: ResultSpec = {}): MeasuredResult {
     model: { name: config.model, params: spec.params ?? 1000 },
     data: { trainExamples: 5000, validationExamples: 1000, stepsPerEpoch: spec.stepsPerEpoch ?? 10, microBatchSize: config.batchSize },
     timing: {
-      firstStepMs: 100, compileMs: null, medianStepMs: 10, p10StepMs: 9, p90StepMs: 11, steadySteps: 9, stepsCompleted: 10,
+      firstStepMs: 100, compileMs: null, medianDataMs: null, medianStepMs: 10, p10StepMs: 9, p90StepMs: 11, steadySteps: 9, stepsCompleted: 10,
       samplesPerSec: spec.samplesPerSec === undefined ? 3200 : spec.samplesPerSec,
       epochMs: [1000], totalMs: spec.totalMs ?? 1000,
       timeToTargetMs: spec.timeToTargetMs === undefined ? 1000 : spec.timeToTargetMs,

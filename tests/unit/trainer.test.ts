@@ -8,7 +8,8 @@ import type { StepEvent, TrainerEvent } from '../../src/core/events';
 import { MODEL_BUILDERS } from '../../src/core/models';
 import { createRng } from '../../src/core/rng';
 import { initBackend } from '../../src/core/train/backend';
-import { accumulatedGradients, runTraining } from '../../src/core/train/trainer';
+import { cpuUploadSource } from '../../src/core/train/batches';
+import { accumulatedGradients, createStepContext, runTraining } from '../../src/core/train/trainer';
 
 // The pure-JS CPU backend is slow (a cnn-small step at batch 32 takes seconds), so these runs are tiny.
 const TINY: Partial<RunConfig> = { model: 'mlp', subsetFraction: 0.02, batchSize: 16, epochs: 1, backend: 'cpu' };
@@ -95,10 +96,9 @@ describe('gradient accumulation', () => {
 
   it.each(['mlp', 'cnn-small'] as const)('K=4 micro-batches give the full-batch gradient for %s (no BatchNorm)', (name) => {
     const model = MODEL_BUILDERS[name].build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));
-    const optimizer = tf.train.adam(0.001);
-    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const full = accumulatedGradients(model, optimizer, variables, dataset, indices, 1);
-    const accumulated = accumulatedGradients(model, optimizer, variables, dataset, indices, 4);
+    const ctx = createStepContext({ ...defaultRunConfig(), model: name }, model, cpuUploadSource(dataset));
+    const full = accumulatedGradients(ctx, indices);
+    const accumulated = accumulatedGradients({ ...ctx, accumulationSteps: 4 }, indices);
     for (const name of Object.keys(full.grads)) {
       const a = full.grads[name]!.dataSync();
       const b = accumulated.grads[name]!.dataSync();
@@ -111,9 +111,8 @@ describe('gradient accumulation', () => {
       expect(Math.sqrt(diff / Math.max(norm, 1e-30))).toBeLessThanOrEqual(1e-5);
     }
     expect(Array.from(accumulated.metrics.dataSync())[0]).toBeCloseTo(Array.from(full.metrics.dataSync())[0]!, 5);
-    tf.dispose([full.grads, full.metrics, accumulated.grads, accumulated.metrics].flatMap((t) => Object.values(t as object)) as tf.Tensor[]);
-    tf.dispose([full.metrics, accumulated.metrics]);
-    optimizer.dispose();
+    tf.dispose([full.grads, full.metrics, accumulated.grads, accumulated.metrics]);
+    ctx.optimizer.dispose();
     model.dispose();
   });
 
@@ -122,5 +121,50 @@ describe('gradient accumulation', () => {
     expect(result.status).toBe('done');
     expect(tensorsAtStep.length).toBe(10);
     expect(new Set(tensorsAtStep.slice(1)).size).toBe(1);
+  });
+});
+
+describe('resource toggles', () => {
+  it('gpu-resident and cpu-upload pipelines feed identical batches (same losses) and report data time', async () => {
+    const resident = await train({ dataPipeline: 'gpu-resident', seed: 3 });
+    const upload = await train({ dataPipeline: 'cpu-upload', seed: 3 });
+    expect(resident.steps.map((s) => s.loss)).toEqual(upload.steps.map((s) => s.loss));
+    expect(upload.steps.every((s) => s.dataMs > 0)).toBe(true);
+    expect(upload.result.timing.medianDataMs).toBeGreaterThan(0);
+  });
+
+  it('mixed-fp16 uses dynamic loss scaling and ends within 1 percentage point of fp32', async () => {
+    const settings: Partial<RunConfig> = { subsetFraction: 0.3, batchSize: 32, seed: 4 };
+    const fp32 = await train({ ...settings, precision: 'fp32' });
+    const mixed = await train({ ...settings, precision: 'mixed-fp16' });
+    expect(mixed.result.status).toBe('done');
+    expect(mixed.result.precision.lossScale).toEqual({ finalScale: 2 ** 15, skippedSteps: 0, totalSteps: 75 });
+    expect(fp32.result.precision.lossScale).toBeNull();
+    // fp16 rounding changes the numerics a little, not the outcome.
+    expect(mixed.steps.map((s) => s.loss)).not.toEqual(fp32.steps.map((s) => s.loss));
+    const gap = Math.abs(mixed.result.accuracy.finalValAccuracy! - fp32.result.accuracy.finalValAccuracy!);
+    console.log(`[measure] fp32 ${fp32.result.accuracy.finalValAccuracy} vs mixed-fp16 ${mixed.result.accuracy.finalValAccuracy} (CPU, mlp)`);
+    expect(gap).toBeLessThanOrEqual(0.01);
+  });
+
+  it('on the CPU backend the true GPU peak is missing with a reason; the logical peak and estimate are there', async () => {
+    const { result } = await train({});
+    expect(result.memory.truePeakBytes).toBeNull();
+    expect(result.memory.truePeakNote).toMatch(/cpu/i);
+    // mlp: 101,770 weights × 4 bytes × 3 (weights + Adam moments) are alive before the first step even starts.
+    expect(result.memory.logicalPeakBytes).toBeGreaterThan(101_770 * 4 * 3);
+    expect(result.memory.estimatedBytes).toBe(result.memory.estimate!.totalBytes);
+    expect(result.memory.topKernels.length).toBeGreaterThan(0);
+    expect(result.memory.topKernels[0]!.totalMs).toBeGreaterThanOrEqual(result.memory.topKernels.at(-1)!.totalMs);
+  });
+
+  it('adjusts BatchNorm momentum to m^(1/K) under accumulation and reports it', async () => {
+    const { adjustBatchNormMomentum } = await import('../../src/core/train/precision-policy');
+    const model = MODEL_BUILDERS['mobilenet-v2-tiny'].build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));
+    expect(adjustBatchNormMomentum(model, 4)).toBeCloseTo(0.99 ** 0.25, 12);
+    model.dispose();
+    const mlp = MODEL_BUILDERS.mlp.build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));
+    expect(adjustBatchNormMomentum(mlp, 4)).toBeNull();
+    mlp.dispose();
   });
 });

@@ -10,8 +10,10 @@ import type { AccuracyPolicy, Criterion, Matrix, MatrixRow, RowStatus } from './
  * A RunResult plus the optional figures other parts of the app will add. Everything is read defensively, so results
  * written before these fields existed still build a row (their values are missing, with a reason).
  */
-export type MeasuredResult = RunResult & {
-  memory?: { truePeakBytes: number | null; logicalPeakBytes?: number | null; estimatedBytes?: number | null };
+export type MeasuredResult = Omit<RunResult, 'memory' | 'precision' | 'model'> & {
+  model: Pick<RunResult['model'], 'name' | 'params'> & Partial<RunResult['model']>;
+  memory?: Pick<RunResult['memory'], 'truePeakBytes'> & Partial<RunResult['memory']>;
+  precision?: RunResult['precision'];
   inference?: { msPerExample: number | null };
 };
 

@@ -573,6 +573,29 @@ export interface LogicalPeak {
   newTensors: number;
   /** Kernels fn ran. */
   kernels: number;
+  /** The kernels that took longest in total (timestamp queries on WebGPU where available), slowest first. */
+  topKernels: KernelTime[];
+}
+
+export interface KernelTime {
+  name: string;
+  calls: number;
+  totalMs: number;
+}
+
+const TOP_KERNELS = 10;
+
+/** Sums tf.profile's per-kernel times by kernel name; kernels whose time could not be read are left out. */
+function summarizeKernels(kernels: Awaited<ReturnType<typeof tf.profile>>['kernels']): KernelTime[] {
+  const byName = new Map<string, KernelTime>();
+  for (const kernel of kernels) {
+    if (typeof kernel.kernelTimeMs !== 'number') continue;
+    const entry = byName.get(kernel.name) ?? { name: kernel.name, calls: 0, totalMs: 0 };
+    entry.calls++;
+    entry.totalMs += kernel.kernelTimeMs;
+    byName.set(kernel.name, entry);
+  }
+  return [...byName.values()].sort((a, b) => b.totalMs - a.totalMs).slice(0, TOP_KERNELS);
 }
 
 /**
@@ -597,6 +620,7 @@ export async function measureLogicalPeak<T extends tf.TensorContainer>(
     logical: {
       peakBytes, startBytes, peakAboveStartBytes: peakBytes - startBytes,
       newBytes: info.newBytes, newTensors: info.newTensors, kernels: info.kernels.length,
+      topKernels: summarizeKernels(info.kernels),
     },
     result,
   };

@@ -50,12 +50,19 @@ function webglRenderer(): string | null {
   return gl ? String(gl.getParameter(gl.RENDERER)) : null;
 }
 
+export interface BackendOptions {
+  /** fp16-storage: WebGL stores every tensor in half-float textures (WEBGL_FORCE_F16_TEXTURES). */
+  webglFloat16Textures?: boolean;
+}
+
 /**
  * Initialises one tfjs backend. `auto` tries WebGPU, then WebGL, then CPU and records why each was skipped;
  * a backend picked by hand that is unavailable is an error, so numbers are never silently from another path.
  */
-export async function initBackend(choice: BackendChoice): Promise<Environment> {
+export async function initBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<Environment> {
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
+  // Read by the WebGL backend when it creates its first texture: it must be set before that backend starts.
+  if (options.webglFloat16Textures) tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
   const attempts: BackendAttempt[] = [];
   for (const backend of order) {
     let adapter: AdapterInfo | null = null;
@@ -83,6 +90,8 @@ export async function initBackend(choice: BackendChoice): Promise<Environment> {
       attempts,
       adapter,
       webglRenderer: backend === 'webgl' ? webglRenderer() : null,
+      webglFloat16Textures: backend === 'webgl'
+        && (tf.env().getBool('WEBGL_FORCE_F16_TEXTURES') || !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')),
       tfjsVersion: tf.version.tfjs,
       userAgent: globalThis.navigator?.userAgent ?? 'unknown',
     };

@@ -3,12 +3,15 @@ import { microBatchSize, type RunConfig } from '../config';
 import type { ImageDataset } from '../data/dataset';
 import { epochBatches, evalBatches, splitDataset, stratifiedSubset } from '../data/splits';
 import type { Environment } from '../environment';
-import type { TrainerEvent } from '../events';
-import { summarizeStepTimes } from '../measure/stats';
-import { MODEL_BUILDERS } from '../models';
-import type { EpochRecord, RunResult, RunStatus } from '../result';
-import { createRng } from '../rng';
-import { makeBatch } from './batches';
+import type { MemoryLevel, TrainerEvent } from '../events';
+import { createMemoryInstrument, measureLogicalPeak, type MemoryInstrument } from '../measure/gpu-memory';
+import { quantile, summarizeStepTimes } from '../measure/stats';
+import { MODEL_BUILDERS, analyzeModel } from '../models';
+import type { EpochRecord, RunMemory, RunResult, RunStatus } from '../result';
+import { createRng, type Rng } from '../rng';
+import { createBatchSource, type BatchSource } from './batches';
+import { DynamicLossScaler, allFinite, roundToFloat16Tensor, unscaleGradients } from './precision';
+import { adjustBatchNormMomentum, roundLayerOutputsToFloat16 } from './precision-policy';
 
 export interface TrainerHooks {
   emit(event: TrainerEvent): void;
@@ -19,20 +22,36 @@ export interface TrainerHooks {
 }
 
 const EVAL_BATCH = 256;
+/** The memory monitor warns at 7.5 GB of an 8 GB budget. */
+export const MEMORY_WARNING_FRACTION = 7.5 / 8;
+const GIB = 2 ** 30;
 
-function softmaxLoss(labels: tf.Tensor, logits: tf.Tensor): tf.Scalar {
-  return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
-}
-
-function batchAccuracy(labels: tf.Tensor, logits: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.equal(tf.argMax(logits, -1), tf.argMax(labels, -1)).toFloat().mean() as tf.Scalar);
+/** Everything one optimizer step needs. */
+interface StepContext {
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  variables: tf.Variable[];
+  source: BatchSource;
+  accumulationSteps: number;
+  /** Present in the half-precision modes. */
+  scaler: DynamicLossScaler | null;
+  /** mixed-fp16: weight gradients are rounded to half precision as well. */
+  roundGradients: boolean;
 }
 
 export interface AccumulatedStep {
-  /** Mean gradient over the whole batch, per variable name. */
+  /** Mean gradient over the whole batch, per variable name (multiplied by the loss scale when one is used). */
   grads: tf.NamedTensorMap;
-  /** [mean loss, mean training accuracy] over the whole batch, still on the device. */
+  /** [mean loss, mean training accuracy] over the whole batch, still on the device; the loss is unscaled. */
   metrics: tf.Tensor1D;
+  /** CPU wall time spent preparing input batches (conversion, upload calls, gather dispatch). */
+  dataMs: number;
+}
+
+function mapGrads(grads: tf.NamedTensorMap, f: (name: string, g: tf.Tensor) => tf.Tensor): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = {};
+  for (const name of Object.keys(grads)) out[name] = f(name, grads[name]!);
+  return out;
 }
 
 /**
@@ -40,58 +59,128 @@ export interface AccumulatedStep {
  * each micro-batch's gradients are added to a running sum, which is divided by K at the end. Only one
  * micro-batch's activations are alive at a time; the sum costs one gradient-sized buffer.
  */
-export function accumulatedGradients(
-  model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf.Variable[],
-  dataset: ImageDataset, indices: Int32Array, accumulationSteps: number,
-): AccumulatedStep {
-  const micro = indices.length / accumulationSteps;
+export function accumulatedGradients(ctx: StepContext, indices: Int32Array): AccumulatedStep {
+  const { model, optimizer, variables, source, accumulationSteps: k, scaler } = ctx;
+  const micro = indices.length / k;
+  const lossScale = scaler?.scale ?? 1;
   let summed: tf.NamedTensorMap | null = null;
   let lossSum: tf.Scalar = tf.scalar(0);
   let accuracySum: tf.Scalar = tf.scalar(0);
-  for (let k = 0; k < accumulationSteps; k++) {
-    const { x, y } = makeBatch(dataset, indices.subarray(k * micro, (k + 1) * micro));
+  let dataMs = 0;
+  for (let i = 0; i < k; i++) {
+    const dataStart = performance.now();
+    const { x, y } = source.batch(indices.subarray(i * micro, (i + 1) * micro));
+    dataMs += performance.now() - dataStart;
     let accuracy: tf.Scalar | null = null;
+    let loss: tf.Scalar | null = null;
     const { value, grads } = optimizer.computeGradients(() => {
       const logits = model.apply(x, { training: true }) as tf.Tensor;
-      accuracy = tf.keep(batchAccuracy(y, logits));
-      return softmaxLoss(y, logits);
+      accuracy = tf.keep(tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat().mean() as tf.Scalar);
+      loss = tf.keep(tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar);
+      return lossScale === 1 ? loss : tf.mul(loss, lossScale);
     }, variables);
-    x.dispose();
-    y.dispose();
+    // Without a loss scale `value` is `loss` itself, which is still needed below.
+    tf.dispose(value === loss ? [x, y] : [x, y, value]);
     const previous: tf.NamedTensorMap | null = summed;
     summed = previous ? tf.tidy(() => mapGrads(grads, (name, g) => tf.add(previous[name]!, g))) : grads;
-    if (previous) {
-      tf.dispose(previous);
-      tf.dispose(grads);
-    }
+    if (previous) tf.dispose([previous, grads]);
     const [oldLoss, oldAccuracy] = [lossSum, accuracySum];
-    lossSum = tf.add(oldLoss, value);
+    lossSum = tf.add(oldLoss, loss!);
     accuracySum = tf.add(oldAccuracy, accuracy!);
-    tf.dispose([oldLoss, oldAccuracy, value, accuracy!]);
+    tf.dispose([oldLoss, oldAccuracy, loss!, accuracy!]);
   }
   const total = summed!;
-  const grads = accumulationSteps === 1 ? total : tf.tidy(() => mapGrads(total, (_, g) => tf.div(g, accumulationSteps)));
-  if (accumulationSteps !== 1) tf.dispose(total);
-  const metrics = tf.tidy(() => tf.div(tf.stack([lossSum, accuracySum]), accumulationSteps) as tf.Tensor1D);
-  tf.dispose([lossSum, accuracySum]);
-  return { grads, metrics };
+  const grads = tf.tidy(() => mapGrads(total, (_, g) => {
+    const mean = k === 1 ? g.clone() : tf.div(g, k);
+    return ctx.roundGradients ? roundToFloat16Tensor(mean) : mean;
+  }));
+  const metrics = tf.tidy(() => tf.div(tf.stack([lossSum, accuracySum]), k) as tf.Tensor1D);
+  tf.dispose([total, lossSum, accuracySum]);
+  return { grads, metrics, dataMs };
 }
 
-/** One optimizer step: accumulated gradients applied once. Returns [loss, accuracy] on the device. */
-function trainStep(
-  model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf.Variable[],
-  dataset: ImageDataset, indices: Int32Array, accumulationSteps: number,
-): tf.Tensor1D {
-  const { grads, metrics } = accumulatedGradients(model, optimizer, variables, dataset, indices, accumulationSteps);
-  optimizer.applyGradients(grads);
+interface StepOutcome {
+  loss: number;
+  accuracy: number;
+  dataMs: number;
+  /** The loss scaler found inf/NaN gradients and skipped the update. */
+  skipped: boolean;
+}
+
+/**
+ * One optimizer step. It is finished only once its loss has been read back from the device.
+ * With a loss scaler the gradients are checked for inf/NaN on the device first; a bad step is skipped.
+ */
+async function optimizerStep(ctx: StepContext, indices: Int32Array): Promise<StepOutcome> {
+  const { grads, metrics, dataMs } = accumulatedGradients(ctx, indices);
+  if (!ctx.scaler) {
+    ctx.optimizer.applyGradients(grads);
+    tf.dispose(grads);
+    const [loss, accuracy] = await metrics.data();
+    metrics.dispose();
+    return { loss: loss!, accuracy: accuracy!, dataMs, skipped: false };
+  }
+  const readout = tf.tidy(() => tf.concat([metrics, allFinite(grads).toFloat().reshape([1])]));
+  const [loss, accuracy, finite] = await readout.data();
+  tf.dispose([readout, metrics]);
+  const { skipped } = ctx.scaler.update(finite !== 1);
+  if (!skipped) {
+    const unscaled = unscaleGradients(grads, ctx.scaler.scale);
+    ctx.optimizer.applyGradients(unscaled);
+    tf.dispose(unscaled);
+  }
   tf.dispose(grads);
-  return metrics;
+  return { loss: loss!, accuracy: accuracy!, dataMs, skipped };
 }
 
-function mapGrads(grads: tf.NamedTensorMap, f: (name: string, g: tf.Tensor) => tf.Tensor): tf.NamedTensorMap {
-  const out: tf.NamedTensorMap = {};
-  for (const name of Object.keys(grads)) out[name] = f(name, grads[name]!);
-  return out;
+/** [summed loss, correct predictions] of one evaluation batch, on the device. */
+function evalBatchSums(model: tf.LayersModel, source: BatchSource, batch: Int32Array): tf.Tensor1D {
+  const { x, y } = source.batch(batch);
+  const sums = tf.tidy(() => {
+    const logits = model.apply(x, { training: false }) as tf.Tensor;
+    const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, undefined, tf.Reduction.SUM);
+    const hits = tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat().sum();
+    return tf.stack([loss, hits]) as tf.Tensor1D;
+  });
+  tf.dispose([x, y]);
+  return sums;
+}
+
+/** Mean loss and accuracy over `indices`, inference mode, in fixed-size batches. */
+async function evaluate(
+  model: tf.LayersModel, source: BatchSource, indices: Int32Array, isCancelled: () => boolean,
+): Promise<{ loss: number; accuracy: number } | null> {
+  let lossSum = 0;
+  let correct = 0;
+  for (const batch of evalBatches(indices, EVAL_BATCH)) {
+    if (isCancelled()) return null;
+    const sums = evalBatchSums(model, source, batch);
+    const [loss, hits] = await sums.data();
+    sums.dispose();
+    lossSum += loss!;
+    correct += hits!;
+  }
+  return { loss: lossSum / indices.length, accuracy: correct / indices.length };
+}
+
+/** The model with the run's precision policy and BatchNorm momentum applied. */
+function buildModel(config: RunConfig, dataset: ImageDataset, rng: Rng): { model: tf.LayersModel; batchNormMomentum: number | null } {
+  const input = { height: dataset.height, width: dataset.width, channels: dataset.channels };
+  const model = MODEL_BUILDERS[config.model].build(input, dataset.classNames.length, rng);
+  if (config.precision === 'mixed-fp16') roundLayerOutputsToFloat16(model);
+  return { model, batchNormMomentum: adjustBatchNormMomentum(model, config.accumulationSteps) };
+}
+
+export function createStepContext(config: RunConfig, model: tf.LayersModel, source: BatchSource): StepContext {
+  return {
+    model,
+    optimizer: tf.train.adam(config.learningRate),
+    variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    source,
+    accumulationSteps: config.accumulationSteps,
+    scaler: config.precision === 'fp32' ? null : new DynamicLossScaler(),
+    roundGradients: config.precision === 'mixed-fp16',
+  };
 }
 
 interface ParallelCompileBackend {
@@ -105,60 +194,35 @@ interface ParallelCompileBackend {
  * state and RNG are untouched. Returns the wall time spent, or null on other backends.
  */
 async function precompileShaders(
-  config: RunConfig, dataset: ImageDataset, trainBatch: Int32Array, evalBatch: Int32Array,
+  config: RunConfig, dataset: ImageDataset, source: BatchSource, trainBatch: Int32Array, evalBatch: Int32Array,
 ): Promise<number | null> {
   const backend = tf.backend() as Partial<ParallelCompileBackend>;
   if (tf.getBackend() !== 'webgpu' || typeof backend.checkCompileCompletionAsync !== 'function') return null;
   const start = performance.now();
-  const model = buildModel(config, dataset, createRng(0));
-  const optimizer = tf.train.adam(config.learningRate);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { model } = buildModel(config, dataset, createRng(0));
+  const ctx = { ...createStepContext(config, model, source), scaler: null };
   tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', true);
   try {
-    tf.dispose(trainStep(model, optimizer, variables, dataset, trainBatch, config.accumulationSteps));
-    tf.dispose(evalBatchSums(model, dataset, evalBatch));
+    const { grads, metrics } = accumulatedGradients(ctx, trainBatch);
+    ctx.optimizer.applyGradients(grads);
+    tf.dispose([grads, metrics, evalBatchSums(model, source, evalBatch)]);
   } finally {
     tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', false);
   }
   await backend.checkCompileCompletionAsync();
-  optimizer.dispose();
+  ctx.optimizer.dispose();
   model.dispose();
   return performance.now() - start;
 }
 
-function buildModel(config: RunConfig, dataset: ImageDataset, rng: ReturnType<typeof createRng>): tf.LayersModel {
-  const input = { height: dataset.height, width: dataset.width, channels: dataset.channels };
-  return MODEL_BUILDERS[config.model].build(input, dataset.classNames.length, rng);
+function memoryLevel(bytes: number, budgetBytes: number): MemoryLevel {
+  if (bytes > budgetBytes) return 'over-budget';
+  return bytes >= budgetBytes * MEMORY_WARNING_FRACTION ? 'warning' : 'ok';
 }
 
-/** [summed loss, correct predictions] of one evaluation batch, on the device. */
-function evalBatchSums(model: tf.LayersModel, dataset: ImageDataset, batch: Int32Array): tf.Tensor1D {
-  const { x, y } = makeBatch(dataset, batch);
-  const sums = tf.tidy(() => {
-    const logits = model.apply(x, { training: false }) as tf.Tensor;
-    const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, undefined, tf.Reduction.SUM);
-    const hits = tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat().sum();
-    return tf.stack([loss, hits]) as tf.Tensor1D;
-  });
-  tf.dispose([x, y]);
-  return sums;
-}
-
-/** Mean loss and accuracy over `indices`, inference mode, in fixed-size batches. */
-async function evaluate(
-  model: tf.LayersModel, dataset: ImageDataset, indices: Int32Array, isCancelled: () => boolean,
-): Promise<{ loss: number; accuracy: number } | null> {
-  let lossSum = 0;
-  let correct = 0;
-  for (const batch of evalBatches(indices, EVAL_BATCH)) {
-    if (isCancelled()) return null;
-    const sums = evalBatchSums(model, dataset, batch);
-    const [loss, hits] = await sums.data();
-    sums.dispose();
-    lossSum += loss!;
-    correct += hits!;
-  }
-  return { loss: lossSum / indices.length, accuracy: correct / indices.length };
+/** Out-of-memory failures as the backends word them. */
+function isOutOfMemory(message: string): boolean {
+  return /out of memory|\boom\b|failed to allocate|allocation fail|createBuffer|exceeds the max/i.test(message);
 }
 
 /**
@@ -176,54 +240,89 @@ export async function runTraining(
   const validationIndices = stratifiedSubset(splits.validation, dataset.labels, config.subsetFraction, rng);
   const stepsPerEpoch = Math.floor(trainIndices.length / config.batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
+  const micro = microBatchSize(config);
+  const budgetBytes = config.memoryBudgetGiB * GIB;
 
   hooks.emit({ type: 'progress', stage: 'model', message: `Building ${config.model}`, fraction: null });
-  const model = buildModel(config, dataset, rng);
-  const optimizer = tf.train.adam(config.learningRate);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const modelInfo = { name: config.model, params: model.countParams() };
-  const data = {
-    trainExamples: trainIndices.length, validationExamples: validationIndices.length,
-    stepsPerEpoch, microBatchSize: microBatchSize(config),
-  };
-  hooks.emit({ type: 'ready', environment, model: modelInfo, data: { ...data, totalSteps } });
+  const { model, batchNormMomentum } = buildModel(config, dataset, rng);
+  let estimate: RunMemory['estimate'] = null;
+  try {
+    estimate = analyzeModel(model, micro).memory;
+  } catch {
+    // A layer the analyser has no rule for: the estimate is reported as missing, not guessed.
+  }
+  const modelInfo = { name: config.model, params: model.countParams(), batchNormMomentum };
+  const data = { trainExamples: trainIndices.length, validationExamples: validationIndices.length, stepsPerEpoch, microBatchSize: micro };
 
   const stepMs: number[] = [];
+  const dataMs: number[] = [];
   const epochMs: number[] = [];
   const curve: EpochRecord[] = [];
   let status: RunStatus = 'done';
   let reason: string | null = null;
   let timeToTargetMs: number | null = null;
   let compileMs: number | null = null;
+  let logical: Awaited<ReturnType<typeof measureLogicalPeak>>['logical'] | null = null;
+  let source: BatchSource | null = null;
+  let ctx: StepContext | null = null;
+  let memory: MemoryInstrument | null = null;
+  let warned = false;
   const trainStart = now();
   try {
     if (stepsPerEpoch === 0) {
       throw new Error(`The training subset has ${trainIndices.length} examples, fewer than one batch of ${config.batchSize}: ` +
         'raise the subset fraction or lower the batch size.');
     }
+    source = createBatchSource(config.dataPipeline, dataset, Int32Array.from(new Set([...trainIndices, ...validationIndices])));
+    ctx = createStepContext(config, model, source);
+    hooks.emit({ type: 'ready', environment, model: modelInfo, data: { ...data, totalSteps }, memoryEstimate: estimate });
     hooks.emit({ type: 'progress', stage: 'compile', message: 'Compiling GPU shaders', fraction: null });
-    compileMs = await precompileShaders(config, dataset, trainIndices.subarray(0, config.batchSize),
+    compileMs = await precompileShaders(config, dataset, source, trainIndices.subarray(0, config.batchSize),
       validationIndices.subarray(0, EVAL_BATCH));
+    // The peak counts from here: weights, optimizer state and resident data, not the throwaway compile pass.
+    memory = createMemoryInstrument();
+    memory.start();
+
     let step = 0;
     epochs: for (let epoch = 1; epoch <= config.epochs; epoch++) {
       const epochStart = now();
       for (const batch of epochBatches(trainIndices, config.batchSize, rng)) {
         if (hooks.isCancelled()) break epochs;
         const t0 = now();
-        const metrics = trainStep(model, optimizer, variables, dataset, batch, config.accumulationSteps);
-        // The step is finished only once its result is back on the CPU.
-        const [loss, accuracy] = await metrics.data();
-        metrics.dispose();
+        let outcome: StepOutcome;
+        if (step === 0) {
+          // The first step is profiled: logical peak and per-kernel times (profiling slows this step only).
+          const profiled = await measureLogicalPeak(async () => {
+            outcome = await optimizerStep(ctx!, batch);
+            return [];
+          });
+          logical = profiled.logical;
+        } else {
+          outcome = await optimizerStep(ctx, batch);
+        }
         const ms = now() - t0;
+        const { loss, accuracy, skipped } = outcome!;
         stepMs.push(ms);
+        dataMs.push(outcome!.dataMs);
         step++;
         hooks.emit({
-          type: 'step', epoch, step, totalSteps, loss: loss!, accuracy: accuracy!, stepMs: ms,
-          sinceStartMs: hooks.sinceStartMs?.() ?? now() - trainStart,
+          type: 'step', epoch, step, totalSteps, loss, accuracy, stepMs: ms, dataMs: outcome!.dataMs, skipped,
+          lossScale: ctx.scaler?.scale ?? null, sinceStartMs: hooks.sinceStartMs?.() ?? now() - trainStart,
         });
-        if (!Number.isFinite(loss!)) throw new Error(`The loss became ${loss} at step ${step}: training diverged; lower the learning rate.`);
+        const sample = memory.sample(step);
+        if (sample) {
+          const level = memoryLevel(sample.peakBytes, budgetBytes);
+          hooks.emit({ type: 'memory', step, bytesInUse: sample.bytesInUse, peakBytes: sample.peakBytes, budgetBytes, level });
+          if (level === 'over-budget') {
+            status = 'over-budget';
+            reason = `GPU memory peaked at ${(sample.peakBytes / 2 ** 20).toFixed(1)} MiB, over the budget of ${config.memoryBudgetGiB} GiB: stopped.`;
+            break epochs;
+          }
+          warned ||= level === 'warning';
+        }
+        if (!Number.isFinite(loss)) throw new Error(`The loss became ${loss} at step ${step}: training diverged; lower the learning rate.`);
       }
-      const validation = await evaluate(model, dataset, validationIndices, hooks.isCancelled);
+      const validation = await evaluate(model, source, validationIndices, hooks.isCancelled);
       if (!validation) break;
       epochMs.push(now() - epochStart);
       const record: EpochRecord = { epoch, valLoss: validation.loss, valAccuracy: validation.accuracy, elapsedMs: now() - trainStart };
@@ -231,18 +330,22 @@ export async function runTraining(
       if (timeToTargetMs === null && record.valAccuracy >= config.targetAccuracy) timeToTargetMs = record.elapsedMs;
       hooks.emit({ type: 'epoch', ...record });
     }
-    if (hooks.isCancelled()) {
+    if (status === 'done' && hooks.isCancelled()) {
       status = 'cancelled';
       reason = 'Stopped by the user.';
     }
   } catch (error) {
-    status = 'failed';
-    reason = (error as Error).message || String(error);
+    const message = (error as Error).message || String(error);
+    status = isOutOfMemory(message) ? 'oom' : 'failed';
+    reason = status === 'oom' ? `Out of GPU memory: ${message}` : message;
   } finally {
-    optimizer.dispose();
+    memory?.stop();
+    ctx?.optimizer.dispose();
+    source?.dispose();
     model.dispose();
   }
 
+  const snapshot = memory?.snapshot() ?? null;
   const steps = summarizeStepTimes(stepMs);
   const last = curve.at(-1) ?? null;
   return {
@@ -259,9 +362,27 @@ export async function runTraining(
       compileMs,
       stepsCompleted: stepMs.length,
       samplesPerSec: steps.medianStepMs ? config.batchSize / (steps.medianStepMs / 1000) : null,
+      medianDataMs: dataMs.length ? quantile(dataMs, 0.5) : null,
       epochMs,
       totalMs: now() - trainStart,
       timeToTargetMs,
+    },
+    memory: {
+      truePeakBytes: snapshot?.truePeakBytes ?? null,
+      truePeakSource: snapshot ? `${snapshot.source}${snapshot.exact ? '' : ' (sampled)'}` : null,
+      truePeakNote: snapshot?.reason ?? (snapshot ? null : 'not measured: the run stopped before training'),
+      logicalPeakBytes: logical?.peakBytes ?? null,
+      estimatedBytes: estimate?.totalBytes ?? null,
+      estimate,
+      allocatedBytes: snapshot?.peakAllocatedBytes ?? null,
+      budgetBytes,
+      budgetWarning: warned || status === 'over-budget',
+      timeline: memory?.timeline().map((s) => ({ step: s.step, bytesInUse: s.bytesInUse, peakBytes: s.peakBytes })) ?? [],
+      topKernels: logical?.topKernels ?? [],
+    },
+    precision: {
+      mode: config.precision,
+      lossScale: ctx?.scaler ? ctx.scaler.toJSON() : null,
     },
     accuracy: {
       finalValAccuracy: last?.valAccuracy ?? null,
