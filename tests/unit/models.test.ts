@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_NAMES } from '../../src/core/config';
 import { MODEL_BUILDERS, analyzeModel, estimateMemory, forwardFlopsPerExample, type InputShape } from '../../src/core/models';
-import { makeDivisible } from '../../src/core/models/mobilenet-v2-tiny';
+import { MODEL_CATALOG } from '../../src/core/models/catalog';
+import { BATCH_NORM_MOMENTUM, makeDivisible } from '../../src/core/models/mobilenet-v2-tiny';
 import { createRng } from '../../src/core/rng';
 
 const MNIST_SHAPE: InputShape = { height: 28, width: 28, channels: 1 };
@@ -129,5 +130,15 @@ describe('model analysis', () => {
       expect(resnet.forwardFlopsPerExample).toBeGreaterThan(light.forwardFlopsPerExample);
       expect(resnet.memory.activationsBytes).toBeGreaterThan(light.memory.activationsBytes);
     }
+  });
+});
+
+describe('model catalog (what the UI shows without loading tfjs)', () => {
+  it.each(MODEL_NAMES)('%s: hasBatchNorm matches the built layers, with PyTorch-like momentum', (name) => {
+    const model = MODEL_BUILDERS[name].build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));
+    const batchNorms = model.layers.filter((layer) => layer.getClassName() === 'BatchNormalization');
+    expect(batchNorms.length > 0).toBe(MODEL_CATALOG[name].hasBatchNorm);
+    for (const layer of batchNorms) expect(layer.getConfig().momentum).toBe(BATCH_NORM_MOMENTUM);
+    model.dispose();
   });
 });

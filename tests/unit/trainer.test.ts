@@ -161,7 +161,7 @@ describe('resource toggles', () => {
   it('adjusts BatchNorm momentum to m^(1/K) under accumulation and reports it', async () => {
     const { adjustBatchNormMomentum } = await import('../../src/core/train/precision-policy');
     const model = MODEL_BUILDERS['mobilenet-v2-tiny'].build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));
-    expect(adjustBatchNormMomentum(model, 4)).toBeCloseTo(0.99 ** 0.25, 12);
+    expect(adjustBatchNormMomentum(model, 4)).toBeCloseTo(0.9 ** 0.25, 12);
     model.dispose();
     const mlp = MODEL_BUILDERS.mlp.build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));
     expect(adjustBatchNormMomentum(mlp, 4)).toBeNull();

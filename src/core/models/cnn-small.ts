@@ -4,8 +4,6 @@ import { glorotKernel, heKernel } from './layers';
 
 /** Two 3×3 conv/pool stages and a small dense head; no BatchNorm, so accumulated gradients are exact. */
 export const cnnSmall: ModelBuilder = {
-  description: 'Two 3×3 conv + max-pool stages and a dense head: small, fast, ~99 % on MNIST.',
-  hasBatchNorm: false,
   build(input, numClasses, rng) {
     return tf.sequential({
       name: 'cnn_small',

@@ -20,8 +20,6 @@ const EFFICIENTNET_LITE_TINY: InvertedResidualNetSpec = {
 };
 
 export const efficientnetLiteTiny: ModelBuilder = {
-  description: 'EfficientNet-lite: MBConv blocks with 3×3 and 5×5 depthwise kernels, ReLU6, no squeeze-excitation.',
-  hasBatchNorm: true,
   build(input, numClasses, rng) {
     return buildInvertedResidualNet(EFFICIENTNET_LITE_TINY, input, numClasses, rng);
   },

@@ -3,8 +3,6 @@ import type { ModelBuilder } from './types';
 import { glorotKernel, heKernel } from './layers';
 
 export const mlp: ModelBuilder = {
-  description: 'Two dense layers: the simple baseline every candidate has to beat.',
-  hasBatchNorm: false,
   build(input, numClasses, rng) {
     return tf.sequential({
       name: 'mlp',

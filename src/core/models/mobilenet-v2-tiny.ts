@@ -10,10 +10,14 @@ import { glorotKernel, heKernel } from './layers';
  */
 
 type Tensor = tf.SymbolicTensor;
+
+export const BATCH_NORM_MOMENTUM = 0.9;
 export type BlockActivation = 'relu' | 'relu6' | 'linear';
 
 function normalizeAndActivate(x: Tensor, activation: BlockActivation): Tensor {
-  const normalized = tf.layers.batchNormalization().apply(x) as Tensor;
+  // PyTorch's default (its momentum 0.1): moving statistics settle within a quick one-epoch run, and the exported
+  // Lightning model behaves the same.
+  const normalized = tf.layers.batchNormalization({ momentum: BATCH_NORM_MOMENTUM }).apply(x) as Tensor;
   if (activation === 'linear') return normalized;
   const relu = activation === 'relu6' ? tf.layers.reLU({ maxValue: 6 }) : tf.layers.reLU();
   return relu.apply(normalized) as Tensor;
@@ -129,8 +133,6 @@ function mobilenetV2TinySpec(width: number): InvertedResidualNetSpec {
 }
 
 export const mobilenetV2Tiny: ModelBuilder = {
-  description: `MobileNetV2 (width ${MOBILENET_V2_TINY_WIDTH}): inverted residuals with depthwise convs, few params and FLOPs.`,
-  hasBatchNorm: true,
   build(input, numClasses, rng) {
     return buildInvertedResidualNet(mobilenetV2TinySpec(MOBILENET_V2_TINY_WIDTH), input, numClasses, rng);
   },

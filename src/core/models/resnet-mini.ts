@@ -7,7 +7,6 @@ import { channelsOf, classifierHead, convBn } from './mobilenet-v2-tiny';
 const RESNET_MINI_STAGE_FILTERS = [32, 64, 128] as const;
 /** Basic blocks per stage: one each makes a ResNet-8 (stem, three blocks of two convs, dense). */
 const RESNET_MINI_BLOCKS_PER_STAGE = 1;
-const RESNET_MINI_DEPTH = 2 + 2 * RESNET_MINI_STAGE_FILTERS.length * RESNET_MINI_BLOCKS_PER_STAGE;
 
 /** Two 3×3 conv + BN with a shortcut: identity when the shape is kept, a strided 1×1 conv + BN when it changes. */
 function basicBlock(x: tf.SymbolicTensor, rng: Rng, filters: number, strides: number): tf.SymbolicTensor {
@@ -24,8 +23,6 @@ function basicBlock(x: tf.SymbolicTensor, rng: Rng, filters: number, strides: nu
  * activation memory than the task needs. It is in the zoo as the "ResNet for a simple task" trap, to be measured.
  */
 export const resnetMini: ModelBuilder = {
-  description: `ResNet-${RESNET_MINI_DEPTH}: basic residual blocks at 32/64/128 filters; the heavyweight nobody needs for MNIST.`,
-  hasBatchNorm: true,
   build(input, numClasses, rng) {
     const images = tf.input({ shape: [input.height, input.width, input.channels] });
     let x = convBn(images, rng, { filters: RESNET_MINI_STAGE_FILTERS[0], kernelSize: 3, activation: 'relu' });
