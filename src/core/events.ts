@@ -1,5 +1,6 @@
 import type { RunConfig } from './config';
 import type { Environment } from './environment';
+import type { MemoryLevel } from './measure/budget';
 import type { MemoryEstimate } from './models/analysis';
 import type { EpochRecord, RunResult } from './result';
 
@@ -39,7 +40,6 @@ export interface StepEvent {
   sinceStartMs: number;
 }
 
-export type MemoryLevel = 'ok' | 'warning' | 'over-budget';
 
 /** GPU memory after a step: bytes in use now and the most in use during the step. */
 export interface MemoryEvent {

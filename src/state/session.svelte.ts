@@ -1,6 +1,6 @@
 import { defaultRunConfig, validateRunConfig, type FieldError, type RunConfig } from '../core/config';
 import type { Environment } from '../core/environment';
-import type { ReadyEvent, StepEvent, WorkerEvent } from '../core/events';
+import type { MemoryEvent, ReadyEvent, StepEvent, WorkerEvent } from '../core/events';
 import type { EpochRecord, RunResult } from '../core/result';
 import { WorkerClient } from './worker-client';
 
@@ -16,6 +16,7 @@ export class TrainingSession {
   ready = $state<ReadyEvent | null>(null);
   steps = $state.raw<StepEvent[]>([]);
   epochs = $state.raw<EpochRecord[]>([]);
+  memory = $state.raw<MemoryEvent[]>([]);
   lastResult = $state<RunResult | null>(null);
   error = $state<string | null>(null);
   results = $state.raw<RunResult[]>([]);
@@ -49,6 +50,7 @@ export class TrainingSession {
     this.error = null;
     this.steps = [];
     this.epochs = [];
+    this.memory = [];
     this.ready = null;
     this.lastResult = null;
     this.progress = { message: 'Starting the training worker', fraction: null };
@@ -87,6 +89,9 @@ export class TrainingSession {
           this.progress = null;
         }
         this.steps = [...this.steps, event];
+        break;
+      case 'memory':
+        this.memory = [...this.memory, event];
         break;
       case 'epoch':
         this.epochs = [...this.epochs, event];

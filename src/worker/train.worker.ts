@@ -19,9 +19,11 @@ let environmentKey: string | null = null;
 
 function backendFor(choice: BackendChoice, options: BackendOptions = {}): Promise<Environment> {
   // A probe already initialised this choice: reuse it (nothing has trained on it yet, so it is still fresh).
-  const key = JSON.stringify([choice, options]);
+  const key = JSON.stringify([choice, Boolean(options.webglFloat16Textures)]);
   if (!environment || environmentKey !== key) {
-    environment = initBackend(choice, options);
+    // tfjs backend switches must not overlap (a run can arrive while the probe is still initialising).
+    const previous = environment?.catch(() => null) ?? Promise.resolve(null);
+    environment = previous.then(() => initBackend(choice, options));
     environmentKey = key;
   }
   return environment;

@@ -3,7 +3,8 @@ import { microBatchSize, type RunConfig } from '../config';
 import type { ImageDataset } from '../data/dataset';
 import { epochBatches, evalBatches, splitDataset, stratifiedSubset } from '../data/splits';
 import type { Environment } from '../environment';
-import type { MemoryLevel, TrainerEvent } from '../events';
+import type { TrainerEvent } from '../events';
+import { memoryLevel } from '../measure/budget';
 import { createMemoryInstrument, measureLogicalPeak, type MemoryInstrument } from '../measure/gpu-memory';
 import { quantile, summarizeStepTimes } from '../measure/stats';
 import { MODEL_BUILDERS, analyzeModel } from '../models';
@@ -22,8 +23,6 @@ export interface TrainerHooks {
 }
 
 const EVAL_BATCH = 256;
-/** The memory monitor warns at 7.5 GB of an 8 GB budget. */
-export const MEMORY_WARNING_FRACTION = 7.5 / 8;
 const GIB = 2 ** 30;
 
 /** Everything one optimizer step needs. */
@@ -213,11 +212,6 @@ async function precompileShaders(
   ctx.optimizer.dispose();
   model.dispose();
   return performance.now() - start;
-}
-
-function memoryLevel(bytes: number, budgetBytes: number): MemoryLevel {
-  if (bytes > budgetBytes) return 'over-budget';
-  return bytes >= budgetBytes * MEMORY_WARNING_FRACTION ? 'warning' : 'ok';
 }
 
 /** Out-of-memory failures as the backends word them. */

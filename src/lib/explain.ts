@@ -1,0 +1,27 @@
+import type { RunConfig } from '../core/config';
+import type { Environment } from '../core/environment';
+import { MODEL_CATALOG } from '../core/models/catalog';
+
+/** What the chosen precision really does on the backend in use: no toggle claims a saving it does not make. */
+export function precisionNote(precision: RunConfig['precision'], environment: Environment | null): string {
+  if (precision === 'fp32') return 'Everything in float32.';
+  if (precision === 'fp16-storage') {
+    return 'Real fp16 storage on WebGL (half-float textures): weights, Adam moments and activations are stored in half '
+      + 'precision, arithmetic runs in fp32 shaders. There is no fp32 master copy, so dynamic loss scaling matters.';
+  }
+  const f16 = environment?.adapter ? ` This adapter ${environment.adapter.shaderF16 ? 'has' : 'does not have'} shader-f16; tfjs does not use it.` : '';
+  return 'fp16 numerics emulated — no memory saving. Weights stay fp32 (master copy); every layer output, the gradient '
+    + 'flowing back through it and the weight gradients are rounded to half precision; dynamic loss scaling starts at 2^15 '
+    + `and skips steps with inf/NaN gradients.${f16}`;
+}
+
+/** The batch arithmetic, and what accumulation does to BatchNorm. */
+export function accumulationNote(config: Pick<RunConfig, 'batchSize' | 'accumulationSteps' | 'model'>): string {
+  const { batchSize, accumulationSteps: k } = config;
+  if (batchSize % k !== 0) return 'The batch size must be a multiple of the accumulation steps.';
+  const base = `Micro-batch ${batchSize / k} × ${k} accumulation step${k === 1 ? '' : 's'} = effective batch ${batchSize}.`;
+  if (k === 1 || !MODEL_CATALOG[config.model].hasBatchNorm) return base;
+  return `${base} BatchNorm sees statistics of each micro-batch of ${batchSize / k}, not of the full batch, and updates `
+    + `its moving averages once per micro-batch with momentum 0.9^(1/${k}) ≈ ${(0.9 ** (1 / k)).toFixed(4)}, so the averages `
+    + 'decay as if updated once per step.';
+}
