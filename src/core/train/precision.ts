@@ -4,6 +4,7 @@
  * for mixed precision (fp32 master weights, scaled loss, skipped steps on inf/NaN).
  */
 import * as tf from '@tensorflow/tfjs';
+import { float16RoundTripKernel, hasFloat16RoundTripKernel } from './fp16-kernels';
 
 /** Largest finite binary16 value, (2 − 2^-10) · 2^15. */
 export const FLOAT16_MAX = 65504;
@@ -88,12 +89,21 @@ export function roundToFloat16Tensor(x: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * roundToFloat16Tensor in one kernel (`Float16RoundTrip`, fp16-kernels.ts) on cpu, webgl 2 and webgpu; the op-by-op
+ * version elsewhere (wasm, WebGL 1). Both equal roundToFloat16 bit for bit (tests: cpu, and webgpu on Dawn).
+ */
+function roundToFloat16Fast(x: tf.Tensor): tf.Tensor {
+  return hasFloat16RoundTripKernel() ? float16RoundTripKernel(x) : roundToFloat16Tensor(x);
+}
+
+/**
  * Identity up to fp16 rounding in both directions: the forward value and the incoming gradient are each rounded to
  * binary16, which is what storing activations and their gradients in half precision does to the numerics.
+ * One kernel each way (see roundToFloat16Fast).
  */
 export const float16RoundTrip = tf.customGrad((x) => ({
-  value: roundToFloat16Tensor(x as tf.Tensor),
-  gradFunc: (dy: tf.Tensor) => roundToFloat16Tensor(dy),
+  value: roundToFloat16Fast(x as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => roundToFloat16Fast(dy),
 })) as (x: tf.Tensor) => tf.Tensor;
 
 /** True (bool scalar, on the device) when every element of every gradient is finite: one readback per step. */
