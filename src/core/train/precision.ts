@@ -90,7 +90,9 @@ export function roundToFloat16Tensor(x: tf.Tensor): tf.Tensor {
 
 /**
  * roundToFloat16Tensor in one kernel (`Float16RoundTrip`, fp16-kernels.ts) on cpu, webgl 2 and webgpu; the op-by-op
- * version elsewhere (wasm, WebGL 1). Both equal roundToFloat16 bit for bit (tests: cpu, and webgpu on Dawn).
+ * version elsewhere (wasm, WebGL 1). The kernel equals roundToFloat16 bit for bit (tested on cpu and on webgpu in
+ * Node/Dawn). roundToFloat16Tensor does on cpu; on webgpu and webgl (SwiftShader) it returns float32 subnormal inputs
+ * (|x| < 2^-126) unchanged instead of ±0 (observed; probably the GPU flushes them to 0 in `equal(x, 0)`).
  */
 function roundToFloat16Fast(x: tf.Tensor): tf.Tensor {
   return hasFloat16RoundTripKernel() ? float16RoundTripKernel(x) : roundToFloat16Tensor(x);
