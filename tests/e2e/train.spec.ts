@@ -23,6 +23,11 @@ test('trains cnn-small on 10 % of MNIST for one epoch on WebGPU with the default
   const firstStepMs = await page.evaluate(() => performance.getEntriesByName('first-trained-step')[0]?.startTime ?? null);
   console.log(`[measure] page open → first trained step: ${firstStepMs?.toFixed(0)} ms; final val accuracy ${accuracyText}`);
   await expect(page.getByRole('img', { name: 'Accuracy chart' })).toBeVisible();
+  // The three memory figures, each measured or estimated, with units.
+  await expect(page.getByTestId('true-peak')).toHaveText(/^\d+(\.\d)? MiB$/);
+  await expect(page.getByTestId('logical-peak')).toHaveText(/^\d+(\.\d)? MiB$/);
+  await expect(page.getByTestId('estimated-memory')).toHaveText(/^\d+(\.\d)? MiB$/);
+  await expect(page.getByTestId('memory-peak')).toBeVisible();
 
   expect(watch.consoleErrors).toEqual([]);
   expect(watch.foreignRequests).toEqual([]);
