@@ -16,6 +16,7 @@ if (!browser) {
 console.log(`[e2e] browser: ${browser}`);
 
 const run = (command, args) => spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: browser } }).status ?? 1;
-const build = run('npm', ['run', 'build', '--silent']);
+const outDir = process.env.E2E_OUT_DIR;
+const build = run('npm', ['run', 'build', '--silent', ...(outDir ? ['--', '--outDir', outDir, '--emptyOutDir'] : [])]);
 if (build !== 0) process.exit(build);
 process.exit(run('npx', ['playwright', 'test', ...process.argv.slice(2)]));
