@@ -47,6 +47,8 @@ export interface RunConfig {
   targetAccuracy: number;
   /** GPU memory budget in GiB: warn at 7.5/8 of it, stop the run above it. */
   memoryBudgetGiB: number;
+  /** Stop after this many epochs without a better validation loss; 0 = never stop early. */
+  earlyStoppingPatience: number;
 }
 
 interface FieldBase<T> {
@@ -120,6 +122,10 @@ export const RUN_CONFIG_FIELDS: FieldTable = {
   memoryBudgetGiB: {
     kind: 'number', min: 0, minExclusive: true, max: 1024, step: 0.5, default: 8, label: 'GPU memory budget (GiB)',
     help: 'Warns at 7.5/8 of the budget and stops a run that goes above it.',
+  },
+  earlyStoppingPatience: {
+    kind: 'int', min: 0, max: 100, default: 0, label: 'Early-stopping patience',
+    help: 'Epochs without a lower validation loss before the run stops (0 = off).',
   },
 };
 

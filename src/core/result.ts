@@ -74,6 +74,8 @@ export interface RunResult {
     timeToTargetMs: number | null;
   };
   memory: RunMemory;
+  /** Forward pass in inference mode after training: median over a few passes of one batch, per example (null if not run). */
+  inference: { msPerExample: number | null; batch: number };
   precision: {
     mode: RunConfig['precision'];
     /** Dynamic loss scaling in the half-precision modes: final scale and skipped steps. */
@@ -85,5 +87,7 @@ export interface RunResult {
     bestValAccuracy: number | null;
     reachedTarget: boolean;
     curve: EpochRecord[];
+    /** Early stopping ended the run after this epoch (its reason says why); null when it ran every epoch. */
+    stoppedEarlyAtEpoch: number | null;
   };
 }

@@ -77,7 +77,7 @@ function makeResult(spec: ResultSpec = {}): MeasuredResult {
     accuracy: {
       finalValAccuracy: last?.valAccuracy ?? null, finalValLoss: last?.valLoss ?? null,
       bestValAccuracy: curve.length ? Math.max(...curve.map((r) => r.valAccuracy)) : null,
-      reachedTarget: spec.timeToTargetMs !== null, curve,
+      reachedTarget: spec.timeToTargetMs !== null, curve, stoppedEarlyAtEpoch: null,
     },
   };
   if (spec.memory) result.memory = spec.memory;

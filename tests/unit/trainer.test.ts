@@ -84,6 +84,29 @@ describe('training loop on the tfjs CPU backend', () => {
     expect(tf.memory().numTensors).toBe(baseline);
   });
 
+  it('stops early once the validation loss has not improved for `patience` epochs, and says so', async () => {
+    // A learning rate this high makes the mlp's validation loss rise after the first epoch.
+    const { result } = await train({ epochs: 6, learningRate: 0.3, earlyStoppingPatience: 1 });
+    const curve = result.accuracy.curve;
+    const stoppedAt = result.accuracy.stoppedEarlyAtEpoch;
+    expect(stoppedAt).not.toBeNull();
+    expect(curve.length).toBe(stoppedAt);
+    expect(curve.length).toBeLessThan(6);
+    // The epoch that triggered it is no better than the best one before it.
+    const best = Math.min(...curve.slice(0, -1).map((r) => r.valLoss));
+    expect(curve.at(-1)!.valLoss).toBeGreaterThanOrEqual(best);
+    expect(result.status).toBe('done');
+    expect(result.reason).toMatch(/^Stopped early after epoch \d+: no lower validation loss for 1 epoch/);
+  });
+
+  it('measures inference latency per example after a finished run, outside the training wall time', async () => {
+    const { result } = await train({});
+    expect(result.inference.batch).toBe(result.data.validationExamples);
+    expect(result.inference.msPerExample).toBeGreaterThan(0);
+    // One inference pass over the validation batch is far cheaper than the training loop that includes a validation pass.
+    expect(result.inference.msPerExample! * result.inference.batch).toBeLessThan(result.timing.totalMs);
+  });
+
   it('fails with a clear reason when the subset is smaller than one batch', async () => {
     const { result } = await train({ subsetFraction: 0.001, batchSize: 64 });
     expect(result.status).toBe('failed');

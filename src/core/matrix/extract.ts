@@ -10,7 +10,7 @@ import type { AccuracyPolicy, Criterion, Matrix, MatrixRow, RowStatus } from './
  * A RunResult plus the optional figures other parts of the app will add. Everything is read defensively, so results
  * written before these fields existed still build a row (their values are missing, with a reason).
  */
-export type MeasuredResult = Omit<RunResult, 'memory' | 'precision' | 'model'> & {
+export type MeasuredResult = Omit<RunResult, 'memory' | 'precision' | 'model' | 'inference'> & {
   model: Pick<RunResult['model'], 'name' | 'params'> & Partial<RunResult['model']>;
   memory?: Pick<RunResult['memory'], 'truePeakBytes'> & Partial<RunResult['memory']>;
   precision?: RunResult['precision'];

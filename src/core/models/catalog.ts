@@ -6,18 +6,39 @@ export interface ModelCard {
   description: string;
   /** BatchNorm layers see micro-batch statistics under gradient accumulation; the UI says so. */
   hasBatchNorm: boolean;
+  /**
+   * Forward FLOPs per example for 10 classes, by input shape, as analyzeModel computes them (a unit test keeps the two
+   * equal). The UI estimates a sweep's duration from them without building models on the main thread.
+   */
+  forwardFlops: Record<CatalogInputShape, number>;
 }
 
+export type CatalogInputShape = '28x28x1' | '32x32x3';
+
 export const MODEL_CATALOG: Record<ModelName, ModelCard> = {
-  mlp: { description: 'Two dense layers: the simple baseline every candidate has to beat.', hasBatchNorm: false },
-  'cnn-small': { description: 'Two 3×3 conv + max-pool stages and a dense head: small, fast, ~99 % on MNIST.', hasBatchNorm: false },
+  mlp: {
+    description: 'Two dense layers: the simple baseline every candidate has to beat.',
+    hasBatchNorm: false,
+    forwardFlops: { '28x28x1': 203_530, '32x32x3': 789_258 },
+  },
+  'cnn-small': {
+    description: 'Two 3×3 conv + max-pool stages and a dense head: small, fast, ~99 % on MNIST.',
+    hasBatchNorm: false,
+    forwardFlops: { '28x28x1': 2_290_698, '32x32x3': 3_581_322 },
+  },
   'mobilenet-v2-tiny': {
-    description: 'MobileNetV2 (width 0.5): inverted residuals with depthwise convs, few params and FLOPs.', hasBatchNorm: true,
+    description: 'MobileNetV2 (width 0.5): inverted residuals with depthwise convs, few params and FLOPs.',
+    hasBatchNorm: true,
+    forwardFlops: { '28x28x1': 1_615_978, '32x32x3': 2_091_274 },
   },
   'efficientnet-lite-tiny': {
-    description: 'EfficientNet-lite: MBConv blocks with 3×3 and 5×5 depthwise kernels, ReLU6, no squeeze-excitation.', hasBatchNorm: true,
+    description: 'EfficientNet-lite: MBConv blocks with 3×3 and 5×5 depthwise kernels, ReLU6, no squeeze-excitation.',
+    hasBatchNorm: true,
+    forwardFlops: { '28x28x1': 2_178_026, '32x32x3': 2_653_322 },
   },
   'resnet-mini': {
-    description: 'ResNet-8: basic residual blocks at 32/64/128 filters; the heavyweight nobody needs for MNIST.', hasBatchNorm: true,
+    description: 'ResNet-8: basic residual blocks at 32/64/128 filters; the heavyweight nobody needs for MNIST.',
+    hasBatchNorm: true,
+    forwardFlops: { '28x28x1': 74_739_722, '32x32x3': 98_798_090 },
   },
 };

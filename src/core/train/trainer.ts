@@ -162,6 +162,31 @@ async function evaluate(
   return { loss: lossSum / indices.length, accuracy: correct / indices.length };
 }
 
+const INFERENCE_REPEATS = 3;
+
+/**
+ * Inference latency for the deployment criterion: median wall time of a forward pass (inference mode) over one
+ * evaluation batch, read back each time, after one warm-up pass that compiles the shaders; per example.
+ */
+async function measureInference(model: tf.LayersModel, source: BatchSource, indices: Int32Array): Promise<RunResult['inference']> {
+  const batch = indices.subarray(0, Math.min(EVAL_BATCH, indices.length));
+  if (batch.length === 0) return { msPerExample: null, batch: 0 };
+  const { x } = source.batch(batch);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i <= INFERENCE_REPEATS; i++) {
+      const start = performance.now();
+      const logits = model.apply(x, { training: false }) as tf.Tensor;
+      await logits.data();
+      logits.dispose();
+      if (i > 0) times.push(performance.now() - start);
+    }
+  } finally {
+    tf.dispose(x);
+  }
+  return { msPerExample: quantile(times, 0.5) / batch.length, batch: batch.length };
+}
+
 /** The model with the run's precision policy and BatchNorm momentum applied. */
 function buildModel(config: RunConfig, dataset: ImageDataset, rng: Rng): { model: tf.LayersModel; batchNormMomentum: number | null } {
   const input = { height: dataset.height, width: dataset.width, channels: dataset.channels };
@@ -261,6 +286,11 @@ export async function runTraining(
   let ctx: StepContext | null = null;
   let memory: MemoryInstrument | null = null;
   let warned = false;
+  let bestValLoss = Number.POSITIVE_INFINITY;
+  let bestEpoch = 0;
+  let stoppedEarlyAt: number | null = null;
+  let inference: RunResult['inference'] = { msPerExample: null, batch: 0 };
+  let trainEnd: number | null = null;
   const trainStart = now();
   try {
     if (stepsPerEpoch === 0) {
@@ -323,11 +353,23 @@ export async function runTraining(
       curve.push(record);
       if (timeToTargetMs === null && record.valAccuracy >= config.targetAccuracy) timeToTargetMs = record.elapsedMs;
       hooks.emit({ type: 'epoch', ...record });
+      if (record.valLoss < bestValLoss) {
+        bestValLoss = record.valLoss;
+        bestEpoch = epoch;
+      } else if (config.earlyStoppingPatience > 0 && epoch - bestEpoch >= config.earlyStoppingPatience && epoch < config.epochs) {
+        stoppedEarlyAt = epoch;
+        reason = `Stopped early after epoch ${epoch}: no lower validation loss for ${config.earlyStoppingPatience} epoch(s) `
+          + `(best at epoch ${bestEpoch}).`;
+        break;
+      }
     }
     if (status === 'done' && hooks.isCancelled()) {
       status = 'cancelled';
       reason = 'Stopped by the user.';
     }
+    trainEnd = now();
+    // After the clock stops: wall time is training and validation only.
+    if (status === 'done') inference = await measureInference(model, source, validationIndices);
   } catch (error) {
     const message = (error as Error).message || String(error);
     status = isOutOfMemory(message) ? 'oom' : 'failed';
@@ -358,7 +400,7 @@ export async function runTraining(
       samplesPerSec: steps.medianStepMs ? config.batchSize / (steps.medianStepMs / 1000) : null,
       medianDataMs: dataMs.length ? quantile(dataMs, 0.5) : null,
       epochMs,
-      totalMs: now() - trainStart,
+      totalMs: (trainEnd ?? now()) - trainStart,
       timeToTargetMs,
     },
     memory: {
@@ -374,6 +416,7 @@ export async function runTraining(
       timeline: memory?.timeline().map((s) => ({ step: s.step, bytesInUse: s.bytesInUse, peakBytes: s.peakBytes })) ?? [],
       topKernels: logical?.topKernels ?? [],
     },
+    inference,
     precision: {
       mode: config.precision,
       lossScale: ctx?.scaler ? ctx.scaler.toJSON() : null,
@@ -384,6 +427,7 @@ export async function runTraining(
       bestValAccuracy: curve.length ? Math.max(...curve.map((r) => r.valAccuracy)) : null,
       reachedTarget: timeToTargetMs !== null,
       curve,
+      stoppedEarlyAtEpoch: stoppedEarlyAt,
     },
   };
 }

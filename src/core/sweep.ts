@@ -1,0 +1,158 @@
+/**
+ * A sweep: one base configuration and, for each axis, the set of values to try. Its candidates are the cartesian
+ * product of the axes, each validated as a RunConfig; invalid combinations are set aside with their messages.
+ */
+import { RUN_CONFIG_FIELDS, defaultRunConfig, validateRunConfig, type RunConfig } from './config';
+import { SPLIT_FRACTIONS } from './data/splits';
+
+/** The axes a sweep can vary; every other RunConfig field is shared by all candidates (SweepSpec.base). */
+export const SWEEP_AXES = ['model', 'batchSize', 'accumulationSteps', 'precision', 'dataPipeline', 'backend'] as const;
+export type SweepAxis = (typeof SWEEP_AXES)[number];
+export type SweepAxes = { [K in SweepAxis]: RunConfig[K][] };
+
+export interface SweepSpec {
+  /** Shared settings (dataset, subset, epochs, learning rate, seed, target, budget, patience); its axis fields are unused. */
+  base: RunConfig;
+  axes: SweepAxes;
+}
+
+export interface SweepCandidate {
+  /** Stable id from the axis values: the same configuration always gets the same id (links, history, re-runs). */
+  id: string;
+  label: string;
+  config: RunConfig;
+}
+
+export interface RejectedCombination {
+  label: string;
+  messages: string[];
+}
+
+export interface SweepExpansion {
+  candidates: SweepCandidate[];
+  rejected: RejectedCombination[];
+  /** Problems with the shared settings or an empty axis: no candidate can run until they are fixed. */
+  errors: string[];
+}
+
+/** Upper bound on candidates, so a typo cannot queue thousands of runs. */
+export const MAX_SWEEP_CANDIDATES = 64;
+
+/** The method's quick validation: 10 % of the data, 2 epochs, the mlp baseline and two light candidates, patience 1. */
+export function quickValidationSweep(): SweepSpec {
+  return {
+    base: { ...defaultRunConfig(), subsetFraction: 0.1, epochs: 2, targetAccuracy: 0.5, earlyStoppingPatience: 1 },
+    axes: {
+      model: ['mlp', 'cnn-small', 'mobilenet-v2-tiny'],
+      batchSize: [32],
+      accumulationSteps: [1],
+      precision: ['fp32'],
+      dataPipeline: ['gpu-resident'],
+      backend: ['auto'],
+    },
+  };
+}
+
+const AXIS_SHORT: Record<SweepAxis, (value: RunConfig[SweepAxis]) => string> = {
+  model: (v) => String(v),
+  batchSize: (v) => `b${v}`,
+  accumulationSteps: (v) => `k${v}`,
+  precision: (v) => String(v),
+  dataPipeline: (v) => String(v),
+  backend: (v) => String(v),
+};
+
+export function candidateId(config: RunConfig): string {
+  return SWEEP_AXES.map((axis) => AXIS_SHORT[axis](config[axis])).join('·');
+}
+
+/**
+ * A short label naming only what differs between candidates (the axes with more than one value), plus the model,
+ * e.g. "cnn-small · batch 64 · K=4".
+ */
+export function candidateLabel(config: RunConfig, axes: SweepAxes): string {
+  const parts: string[] = [config.model];
+  if (axes.batchSize.length > 1 || axes.accumulationSteps.length > 1) parts.push(`batch ${config.batchSize}`);
+  if (axes.accumulationSteps.length > 1 || config.accumulationSteps > 1) parts.push(`K=${config.accumulationSteps}`);
+  if (axes.precision.length > 1 || config.precision !== 'fp32') parts.push(config.precision);
+  if (axes.dataPipeline.length > 1) parts.push(config.dataPipeline);
+  if (axes.backend.length > 1 || config.backend !== 'auto') parts.push(config.backend);
+  return parts.join(' · ');
+}
+
+function cartesian(axes: SweepAxes): Partial<RunConfig>[] {
+  let combos: Partial<RunConfig>[] = [{}];
+  for (const axis of SWEEP_AXES) {
+    const values = axes[axis] as unknown[];
+    combos = combos.flatMap((combo) => values.map((value) => ({ ...combo, [axis]: value })));
+  }
+  return combos;
+}
+
+const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
+
+/** Expands a sweep into validated candidates; duplicates collapse into one candidate. */
+export function expandSweep(spec: SweepSpec): SweepExpansion {
+  const errors: string[] = [];
+  const base = validateRunConfig(spec.base);
+  if (!base.ok) {
+    const shared = base.errors.filter((e) => !(SWEEP_AXES as readonly string[]).includes(e.field));
+    errors.push(...shared.map((e) => e.message));
+  }
+  const axes = Object.fromEntries(SWEEP_AXES.map((axis) => [axis, unique(spec.axes[axis] as unknown[])])) as SweepAxes;
+  for (const axis of SWEEP_AXES) {
+    if (axes[axis].length === 0) errors.push(`Choose at least one value for ${RUN_CONFIG_FIELDS[axis].label.toLowerCase()}.`);
+  }
+  if (errors.length > 0) return { candidates: [], rejected: [], errors };
+
+  const combos = cartesian(axes);
+  if (combos.length > MAX_SWEEP_CANDIDATES) {
+    return {
+      candidates: [], rejected: [],
+      errors: [`${combos.length} combinations is more than ${MAX_SWEEP_CANDIDATES}: remove some values.`],
+    };
+  }
+  const candidates: SweepCandidate[] = [];
+  const rejected: RejectedCombination[] = [];
+  for (const combo of combos) {
+    const merged = { ...spec.base, ...combo };
+    const label = candidateLabel(merged, axes);
+    const validation = validateRunConfig(merged);
+    if (validation.ok) candidates.push({ id: candidateId(validation.config), label, config: validation.config });
+    else rejected.push({ label, messages: validation.errors.map((e) => e.message) });
+  }
+  return { candidates, rejected, errors };
+}
+
+/** Training throughput assumed by the duration estimate, and where the figure comes from (shown beside it). */
+export interface ThroughputAssumption {
+  trainingFlopsPerSec: number;
+  source: string;
+}
+
+/**
+ * Guesses used until a run in this session has measured the real throughput: a software adapter (SwiftShader)
+ * trains at roughly 0.1–0.3 GFLOP/s here; a real GPU through tfjs at several GFLOP/s for models this small.
+ */
+export function assumedThroughput(isSoftwareAdapter: boolean): ThroughputAssumption {
+  return isSoftwareAdapter
+    ? { trainingFlopsPerSec: 0.15e9, source: 'assumed 0.15 GFLOP/s (software adapter) until a run measures it' }
+    : { trainingFlopsPerSec: 5e9, source: 'assumed 5 GFLOP/s (GPU) until a run measures it' };
+}
+
+/** Worker start, data load and shader compilation per run, before the first step. */
+export const RUN_OVERHEAD_MS = 6000;
+
+/**
+ * Rough duration of one candidate: training FLOPs (3 × forward, per example, per epoch) plus one validation pass per
+ * epoch, at the assumed throughput, plus the per-run overhead. Early stopping can only make it shorter.
+ */
+export function estimateCandidateMs(
+  config: RunConfig, dataset: { count: number }, forwardFlopsPerExample: number, throughput: ThroughputAssumption,
+): number {
+  const trainExamples = Math.floor(dataset.count * SPLIT_FRACTIONS.train * config.subsetFraction);
+  const usedPerEpoch = Math.floor(trainExamples / config.batchSize) * config.batchSize;
+  const validationExamples = Math.round(dataset.count * SPLIT_FRACTIONS.validation * config.subsetFraction);
+  const flops = config.epochs * (3 * usedPerEpoch + validationExamples) * forwardFlopsPerExample;
+  return RUN_OVERHEAD_MS + (flops / throughput.trainingFlopsPerSec) * 1000;
+}
