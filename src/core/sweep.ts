@@ -3,7 +3,9 @@
  * product of the axes, each validated as a RunConfig; invalid combinations are set aside with their messages.
  */
 import { RUN_CONFIG_FIELDS, defaultRunConfig, validateRunConfig, type RunConfig } from './config';
+import { DATASET_CATALOG } from './data/catalog';
 import { SPLIT_FRACTIONS } from './data/splits';
+import { MODEL_CATALOG } from './models/catalog';
 
 /** The axes a sweep can vary; every other RunConfig field is shared by all candidates (SweepSpec.base). */
 export const SWEEP_AXES = ['model', 'batchSize', 'accumulationSteps', 'precision', 'dataPipeline', 'backend'] as const;
@@ -155,4 +157,50 @@ export function estimateCandidateMs(
   const validationExamples = Math.round(dataset.count * SPLIT_FRACTIONS.validation * config.subsetFraction);
   const flops = config.epochs * (3 * usedPerEpoch + validationExamples) * forwardFlopsPerExample;
   return RUN_OVERHEAD_MS + (flops / throughput.trainingFlopsPerSec) * 1000;
+}
+
+/**
+ * The throughput this machine really reached: training FLOPs per second of the latest finished run (3 × forward FLOPs
+ * per example × its steady samples/s), or null when no finished run has a steady throughput.
+ */
+export function measuredThroughput(
+  results: readonly { status: string; config: RunConfig; environment?: { backend: string }; timing: { samplesPerSec: number | null } }[],
+  forwardFlops: (config: RunConfig) => number | null,
+): ThroughputAssumption | null {
+  for (let i = results.length - 1; i >= 0; i--) {
+    const result = results[i]!;
+    const flops = forwardFlops(result.config);
+    const samplesPerSec = result.timing.samplesPerSec;
+    if (result.status !== 'done' || flops === null || samplesPerSec === null || !(samplesPerSec > 0)) continue;
+    const trainingFlopsPerSec = 3 * flops * samplesPerSec;
+    return {
+      trainingFlopsPerSec,
+      source: `${(trainingFlopsPerSec / 1e9).toFixed(2)} GFLOP/s, measured by the ${result.config.model} run on ${result.environment?.backend ?? result.config.backend}`,
+    };
+  }
+  return null;
+}
+
+/** Forward FLOPs per example of a configuration from the catalogs (null for a dataset they do not know). */
+export function catalogForwardFlops(config: RunConfig): number | null {
+  const dataset = DATASET_CATALOG[config.dataset];
+  return dataset ? MODEL_CATALOG[config.model].forwardFlops[dataset.shape] : null;
+}
+
+/**
+ * The whole sweep's estimated duration: the throughput measured by the latest finished run when there is one, else
+ * the assumption for this kind of adapter. Null when a candidate's dataset has no catalog entry.
+ */
+export function estimateSweepMs(
+  candidates: readonly SweepCandidate[], finished: Parameters<typeof measuredThroughput>[0], isSoftwareAdapter: boolean,
+): { totalMs: number; source: string } | null {
+  const throughput = measuredThroughput(finished, catalogForwardFlops) ?? assumedThroughput(isSoftwareAdapter);
+  let totalMs = 0;
+  for (const { config } of candidates) {
+    const flops = catalogForwardFlops(config);
+    const dataset = DATASET_CATALOG[config.dataset];
+    if (flops === null || !dataset) return null;
+    totalMs += estimateCandidateMs(config, dataset, flops, throughput);
+  }
+  return { totalMs, source: throughput.source };
 }

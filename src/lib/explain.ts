@@ -1,5 +1,6 @@
 import type { RunConfig } from '../core/config';
 import type { Environment } from '../core/environment';
+import type { RowStatus } from '../core/matrix/types';
 import { MODEL_CATALOG } from '../core/models/catalog';
 
 /** What the chosen precision really does on the backend in use: no toggle claims a saving it does not make. */
@@ -25,3 +26,14 @@ export function accumulationNote(config: Pick<RunConfig, 'batchSize' | 'accumula
     + `its moving averages once per micro-batch with momentum 0.9^(1/${k}) ≈ ${(0.9 ** (1 / k)).toFixed(4)}, so the averages `
     + 'decay as if updated once per step.';
 }
+
+/** Row and run statuses in words (RunResult's statuses are a subset of the matrix's). */
+export const STATUS_TEXT: Record<RowStatus, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  done: 'Finished',
+  cancelled: 'Cancelled',
+  failed: 'Failed',
+  'over-budget': 'Over budget',
+  oom: 'Out of memory',
+};

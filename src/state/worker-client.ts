@@ -6,8 +6,8 @@ const CANCEL_GRACE_MS = 3000;
 
 export interface WorkerClientHandlers {
   onEvent(event: WorkerEvent): void;
-  /** The worker died (script error, out of memory, terminated after a hung cancel). */
-  onCrash(message: string): void;
+  /** The worker died (script error, out of memory) or was ended because a cancelled run did not stop in time. */
+  onCrash(message: string, cause: 'crash' | 'cancel-timeout'): void;
 }
 
 /**
@@ -42,7 +42,8 @@ export class WorkerClient {
       this.cancelTimer = null;
       if (!this.running) return;
       this.finishRun();
-      this.handlers.onCrash(`The run did not stop within ${CANCEL_GRACE_MS / 1000} s, so its worker was ended.`);
+      this.handlers.onCrash(`The run did not stop within ${CANCEL_GRACE_MS / 1000} s (a long GPU step), so its worker was ended; `
+        + 'what it measured is lost.', 'cancel-timeout');
     }, CANCEL_GRACE_MS);
   }
 
@@ -68,7 +69,7 @@ export class WorkerClient {
       error.preventDefault();
       const wasRunning = this.running;
       this.finishRun();
-      this.handlers.onCrash(`The training worker crashed${wasRunning ? ' during a run' : ''}: ${error.message || 'unknown error'}.`);
+      this.handlers.onCrash(`The training worker crashed${wasRunning ? ' during a run' : ''}: ${error.message || 'unknown error'}.`, 'crash');
     };
     this.worker = worker;
   }

@@ -3,13 +3,13 @@ import { expect, expectBackend, test } from './fixtures';
 test('cnn-small with 4 accumulation steps and mixed fp16 trains MNIST past 50 % on WebGPU', async ({ page, watch }) => {
   await page.goto('./');
   await expectBackend(page, 'webgpu');
-  await page.getByLabel('Accumulation steps').fill('4');
-  await page.getByLabel('Precision').selectOption('mixed-fp16');
+  await page.getByLabel('Accumulation steps', { exact: true }).fill('4');
+  await page.getByLabel('Precision', { exact: true }).selectOption('mixed-fp16');
   await expect(page.getByTestId('batch-note')).toContainText('Micro-batch 8 × 4 accumulation steps = effective batch 32');
   await expect(page.getByTestId('precision-note')).toContainText('fp16 numerics emulated — no memory saving');
   await expect(page.getByTestId('precision-note')).toContainText('does not have shader-f16');
 
-  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('run-status')).toHaveText(/^Finished/, { timeout: 220_000 });
   const accuracy = Number.parseFloat((await page.getByTestId('final-val-accuracy').textContent()) ?? '') / 100;
   console.log(`[measure] cnn-small K=4 mixed-fp16: val accuracy ${accuracy}`);
@@ -20,11 +20,11 @@ test('cnn-small with 4 accumulation steps and mixed fp16 trains MNIST past 50 % 
 
 test('fp16 storage is refused on backends without it, with a message that says what to change', async ({ page, watch }) => {
   await page.goto('./');
-  await page.getByLabel('Precision').selectOption('fp16-storage');
+  await page.getByLabel('Precision', { exact: true }).selectOption('fp16-storage');
   await expect(page.getByText('fp16-storage exists only on the WebGL backend (half-float textures): choose backend webgl')).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Run' })).toBeDisabled();
-  await page.getByLabel('Backend').selectOption('webgl');
-  await expect(page.getByRole('button', { name: 'Run' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeDisabled();
+  await page.getByLabel('Backend', { exact: true }).selectOption('webgl');
+  await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
   await expect(page.getByTestId('precision-note')).toContainText('Real fp16 storage on WebGL');
   expect(watch.consoleErrors).toEqual([]);
 });

@@ -6,13 +6,13 @@ test('trains cnn-small on 10 % of MNIST for one epoch on WebGPU with the default
   await expect(page.getByTestId('backend-summary')).toContainText('webgpu');
 
   // The defaults are the quick-validation recipe: cnn-small, MNIST, 10 % of the data, one epoch.
-  await expect(page.getByLabel('Model')).toHaveValue('cnn-small');
+  await expect(page.getByLabel('Model', { exact: true })).toHaveValue('cnn-small');
   await expect(page.getByLabel('Dataset')).toHaveValue('mnist');
   await expect(page.getByLabel('Subset fraction')).toHaveValue('0.1');
   await expect(page.getByLabel('Epochs')).toHaveValue('1');
 
-  await page.getByRole('button', { name: 'Run' }).click();
-  await expect(page.getByRole('button', { name: 'Stop' })).toBeEnabled();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeEnabled();
   await expect(page.getByTestId('final-val-accuracy')).toBeVisible({ timeout: 200_000 });
   await expect(page.getByTestId('run-status')).toHaveText(/^Finished/);
 
@@ -35,27 +35,27 @@ test('trains cnn-small on 10 % of MNIST for one epoch on WebGPU with the default
 
 test('invalid settings are refused with a message per field and Run stays disabled', async ({ page, watch }) => {
   await page.goto('./');
-  await page.getByLabel('Batch size').fill('30');
-  await page.getByLabel('Accumulation steps').fill('4');
+  await page.getByLabel('Batch size', { exact: true }).fill('30');
+  await page.getByLabel('Accumulation steps', { exact: true }).fill('4');
   await expect(page.getByText('Batch size 30 is not divisible by 4 accumulation steps')).toBeVisible();
   await page.getByLabel('Subset fraction').fill('0');
   await expect(page.getByText('Subset fraction must be in (0, 1]; got 0.')).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Run' })).toBeDisabled();
-  await page.getByLabel('Batch size').fill('32');
+  await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeDisabled();
+  await page.getByLabel('Batch size', { exact: true }).fill('32');
   await page.getByLabel('Subset fraction').fill('0.1');
-  await expect(page.getByRole('button', { name: 'Run' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
   expect(watch.consoleErrors).toEqual([]);
 });
 
 test('Stop cancels a run at once and keeps what was measured', async ({ page, watch }) => {
   await page.goto('./');
   await expectBackend(page, 'webgpu');
-  await page.getByLabel('Model').selectOption('mlp');
+  await page.getByLabel('Model', { exact: true }).selectOption('mlp');
   await page.getByLabel('Subset fraction').fill('1');
-  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('phase')).toContainText('step', { timeout: 60_000 });
-  await page.getByRole('button', { name: 'Stop' }).click();
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(page.getByTestId('run-status')).toHaveText(/^Cancelled/, { timeout: 10_000 });
-  await expect(page.getByRole('button', { name: 'Run' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
   expect(watch.consoleErrors).toEqual([]);
 });

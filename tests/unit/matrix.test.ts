@@ -117,20 +117,36 @@ describe('normaliseMetric', () => {
   });
 
   it('clips a single outlier at median ± 3·1.4826·MAD (log space) so the others keep their spread', () => {
-    const result = normaliseMetric('ms', inputs([10, 11, 12, 13, 1000]), 'lower-is-better', 'log');
-    const mad = Math.log10(12 / 11);
-    const high = Math.log10(12) + 3 * 1.4826 * mad; // ≈ 1.2473, i.e. ≈ 17.7 ms
+    const result = normaliseMetric('ms', inputs([10, 20, 30, 40, 10_000]), 'lower-is-better', 'log');
+    const mad = Math.log10(1.5); // deviations from log10(30): 0.477, 0.176, 0, 0.125, 2.52 → median 0.176
+    const high = Math.log10(30) + 3 * 1.4826 * mad; // ≈ 2.26, i.e. ≈ 182 ms
     expect(result.range.high).toBeCloseTo(10 ** high, 9);
     expect(result.range.low).toBe(10);
     expect(result.range.clippedRowIds).toEqual(['e']);
     expect(result.notes.e).toBe('outlier: clipped to the worst end of the range');
     expect(result.scores.a).toBe(10);
     expect(result.scores.e).toBe(1);
-    expect(result.scores.d).toBeCloseTo(10 - 9 * (Math.log10(13) - 1) / (high - 1), 12);
-    expect(result.scores.d).toBeCloseTo(5.853, 3);
-    // Without the clipping 13 ms would score 9.49 and be indistinguishable from 10 ms.
-    const unclipped = normaliseMetric('ms', inputs([10, 13, 1000]), 'lower-is-better', 'log');
-    expect(unclipped.scores.b).toBeCloseTo(10 - 9 * Math.log10(1.3) / 2, 12);
+    expect(result.scores.d).toBeCloseTo(10 - 9 * (Math.log10(40) - 1) / (high - 1), 12);
+    expect(result.scores.d).toBeCloseTo(5.701, 3);
+    // Without the clipping 40 ms would score 8.33 and be hard to tell from 10 ms.
+    const unclipped = normaliseMetric('ms', inputs([10, 40, 10_000]), 'lower-is-better', 'log');
+    expect(unclipped.scores.b).toBeCloseTo(10 - 9 * Math.log10(4) / 3, 12);
+  });
+
+  it('does not stretch differences narrower than a factor of 2 (log) or 0.1 (linear) over the whole scale', () => {
+    // 6.03 s against 6.07 s is noise: both score about the midpoint, not 10 and 1.
+    const close = normaliseMetric('ms', inputs([6030, 6070]), 'lower-is-better', 'log');
+    const half = Math.log10(2) / 2;
+    const centre = (Math.log10(6030) + Math.log10(6070)) / 2;
+    expect(close.scores.a).toBeCloseTo(10 - 9 * (Math.log10(6030) - (centre - half)) / (2 * half), 12);
+    expect(close.scores.a).toBeCloseTo(5.54, 2);
+    expect(close.scores.b).toBeCloseTo(5.46, 2);
+    expect(close.range.low).toBeCloseTo(10 ** (centre - half), 6);
+    // Exactly a factor of 2 apart is already wide enough: 10 and 1.
+    expect(normaliseMetric('ms', inputs([1000, 2000]), 'lower-is-better', 'log').scores).toEqual({ a: 10, b: 1 });
+    const accuracy = normaliseMetric('acc', inputs([0.97, 0.98]), 'higher-is-better', 'linear');
+    expect(accuracy.scores.a).toBeCloseTo(5.05, 12);
+    expect(accuracy.scores.b).toBeCloseTo(5.95, 12);
   });
 
   it('leaves evenly spread values alone (no clipping below 5 values or without outliers)', () => {
@@ -413,6 +429,32 @@ describe('matrixFromRuns', () => {
     expect(matrix.rows[0]!.manualScores.community).toBe(6);
     expect(matrix.rows[1]!.manualScores.community).toBeNull();
     expect(matrix.rows[1]!.missing.community).toBe('no community score for architecture “vit-nano”: set one');
+  });
+
+  it('adds custom manual criteria scored per architecture, and removes criteria the user took out', () => {
+    const entries = [
+      { id: 'a', result: makeResult({ model: 'mlp', memory: peak(1e6) }) },
+      { id: 'b', result: makeResult({ model: 'cnn-small', memory: peak(2e6) }) },
+      { id: 'c', result: makeResult({ model: 'cnn-small', memory: peak(3e6) }) },
+    ];
+    const matrix = matrixFromRuns(entries, {
+      customCriteria: [{ id: 'custom-team', label: 'Team knows it', weight: 10, scores: { 'cnn-small': 8 } }],
+      removedCriteria: ['community'],
+    });
+    expect(matrix.criteria.map((c) => c.id)).toEqual(['memory', 'speed', 'deployment', 'learningCurve', 'accuracy', 'custom-team']);
+    expect(matrix.criteria.at(-1)).toMatchObject({ kind: 'manual', weight: 10, label: 'Team knows it' });
+    expect(matrix.rows.map((r) => r.manualScores['custom-team'])).toEqual([null, 8, 8]);
+    expect(matrix.rows[0]!.missing['custom-team']).toBe('no “Team knows it” score for mlp yet: enter one');
+    // A weighted criterion without a score leaves the row without a total, with the reason.
+    const evaluation = evaluateMatrix(matrix);
+    expect(evaluation.rows[0]!.total).toBeNull();
+    expect(evaluation.rows[0]!.missingCriteria).toEqual(['custom-team']);
+    expect(evaluation.rows[1]!.scores['custom-team']).toBe(8);
+  });
+
+  it('keeps the reason of a run that failed before it produced a result', () => {
+    const matrix = matrixFromRuns([{ id: 'x', status: 'failed', reason: 'The training worker crashed.', result: null }]);
+    expect(matrix.rows[0]!.reason).toBe('The training worker crashed.');
   });
 
   it('maps failures to row statuses and keeps failed rows out of everyone else’s normalisation', () => {

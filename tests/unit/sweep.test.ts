@@ -3,7 +3,7 @@ import { defaultRunConfig } from '../../src/core/config';
 import { MODEL_CATALOG } from '../../src/core/models/catalog';
 import {
   MAX_SWEEP_CANDIDATES, RUN_OVERHEAD_MS, assumedThroughput, candidateId, estimateCandidateMs, expandSweep,
-  quickValidationSweep, type SweepSpec,
+  catalogForwardFlops, estimateSweepMs, measuredThroughput, quickValidationSweep, type SweepSpec,
 } from '../../src/core/sweep';
 
 const spec = (axes: Partial<SweepSpec['axes']>, base = {}): SweepSpec => {
@@ -67,5 +67,34 @@ describe('sweep duration estimate', () => {
     const expected = RUN_OVERHEAD_MS + (2 * (3 * 800 + 100) * flops / 1e9) * 1000;
     expect(estimateCandidateMs(config, { count: 10_000 }, flops, throughput)).toBeCloseTo(expected, 6);
     expect(assumedThroughput(true).trainingFlopsPerSec).toBeLessThan(assumedThroughput(false).trainingFlopsPerSec);
+  });
+
+  it('calibrates the throughput on the latest finished run with a steady throughput', () => {
+    const config = { ...defaultRunConfig(), model: 'mlp' as const };
+    const flops = () => 1e6;
+    const results = [
+      { status: 'done', config, timing: { samplesPerSec: 100 } },
+      { status: 'done', config, environment: { backend: 'webgpu' }, timing: { samplesPerSec: 200 } },
+      { status: 'failed', config, timing: { samplesPerSec: 900 } },
+      { status: 'done', config, timing: { samplesPerSec: null } },
+    ];
+    expect(measuredThroughput(results, flops)?.trainingFlopsPerSec).toBe(3 * 1e6 * 200);
+    expect(measuredThroughput(results, flops)?.source).toBe('0.60 GFLOP/s, measured by the mlp run on webgpu');
+    expect(measuredThroughput([], flops)).toBeNull();
+  });
+});
+
+describe('whole-sweep estimate', () => {
+  it('sums the candidates at the measured throughput when a run finished, at the assumption otherwise', () => {
+    const { candidates } = expandSweep(quickValidationSweep());
+    const assumed = estimateSweepMs(candidates, [], true)!;
+    expect(assumed.source).toMatch(/^assumed 0.15 GFLOP\/s/);
+    const expected = candidates.reduce((sum, c) =>
+      sum + estimateCandidateMs(c.config, { count: 10_000 }, catalogForwardFlops(c.config)!, assumedThroughput(true)), 0);
+    expect(assumed.totalMs).toBeCloseTo(expected, 6);
+    const finished = [{ status: 'done', config: candidates[0]!.config, timing: { samplesPerSec: 1e4 } }];
+    const measured = estimateSweepMs(candidates, finished, true)!;
+    expect(measured.source).toMatch(/measured by the mlp run/);
+    expect(measured.totalMs).toBeLessThan(assumed.totalMs);
   });
 });

@@ -23,7 +23,17 @@ export interface RunEntry {
   label?: string;
   /** Overrides the status derived from the result (e.g. 'running' while the worker still trains). */
   status?: RowStatus;
+  /** Why the run ended as it did when there is no result to say it (e.g. it failed before training). */
+  reason?: string | null;
   result: MeasuredResult | null;
+}
+
+/** A criterion the user added: a manual 1–10 score per architecture (rows of one architecture share it). */
+export interface CustomCriterion {
+  id: string;
+  label: string;
+  weight: number;
+  scores: Record<string, number | null>;
 }
 
 export interface MatrixFromRunsOptions {
@@ -32,6 +42,9 @@ export interface MatrixFromRunsOptions {
   /** Community score per architecture; merged over DEFAULT_COMMUNITY_SCORES. */
   communityScores?: Record<string, number>;
   accuracyPolicy?: Partial<AccuracyPolicy>;
+  customCriteria?: readonly CustomCriterion[];
+  /** Ids of default criteria the user removed from the matrix. */
+  removedCriteria?: readonly string[];
 }
 
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
@@ -186,7 +199,7 @@ export function rowsFromRuns(
 
   const rows = prepared.map(({ entry, status }): MatrixRow => {
     const result = entry.result;
-    const reason = entry.result?.reason ?? null;
+    const reason = entry.result?.reason ?? entry.reason ?? null;
     const values: Record<string, number | null> = {};
     const missing: Record<string, string> = {};
     const rowNotes: Record<string, string> = {};
@@ -263,11 +276,42 @@ export function rowsFromRuns(
   return { rows, notes };
 }
 
-/** The default matrix for a set of runs: default criteria (weights overridable), rows, and the accuracy gate. */
+function customCriterion(custom: CustomCriterion): Criterion {
+  return {
+    id: custom.id, label: custom.label, weight: custom.weight, kind: 'manual', direction: 'higher-is-better', scale: null,
+    unit: 'score', extraMetrics: [],
+    explanation: 'Your own 1–10 score per architecture (every row of an architecture shares it).',
+  };
+}
+
+/** Adds the custom criteria's per-architecture scores to a row, with a reason for every score still missing. */
+function withCustomScores(row: MatrixRow, customs: readonly CustomCriterion[]): MatrixRow {
+  const manualScores = { ...row.manualScores };
+  const missing = { ...row.missing };
+  for (const custom of customs) {
+    const score = row.architecture !== null && Object.prototype.hasOwnProperty.call(custom.scores, row.architecture)
+      ? custom.scores[row.architecture] ?? null : null;
+    manualScores[custom.id] = score;
+    if (score === null) missing[custom.id] = `no “${custom.label}” score for ${row.architecture ?? 'this row'} yet: enter one`;
+  }
+  return { ...row, manualScores, missing };
+}
+
+/**
+ * The matrix for a set of runs: default criteria (weights overridable, any of them removable), the user's custom
+ * criteria, rows, and the accuracy gate.
+ */
 export function matrixFromRuns(entries: readonly RunEntry[], options: MatrixFromRunsOptions = {}): Matrix {
   const communityScores = { ...DEFAULT_COMMUNITY_SCORES, ...options.communityScores };
-  const { rows, notes } = rowsFromRuns(entries, communityScores);
-  const criteria: Criterion[] = defaultCriteria(options.weights);
+  const customs = options.customCriteria ?? [];
+  const removed = new Set(options.removedCriteria ?? []);
+  const built = rowsFromRuns(entries, communityScores);
+  const rows = customs.length ? built.rows.map((row) => withCustomScores(row, customs)) : built.rows;
+  const notes = built.notes;
+  const criteria: Criterion[] = [
+    ...defaultCriteria(options.weights).filter((c) => !removed.has(c.id)),
+    ...customs.map(customCriterion),
+  ];
   return {
     criteria,
     rows,

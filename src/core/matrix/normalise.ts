@@ -14,13 +14,18 @@ import type { Direction, NormalisationRange, Scale } from './types';
  *    percentile winsorising this leaves evenly spread values alone (the best still gets 10, the worst 1) and only bites on
  *    real outliers, e.g. one run 100× slower because of a shader recompile. With fewer values, or MAD = 0 (most values
  *    equal), there is no reliable spread to judge by, so nothing is clipped.
- * 4. Linear min–max over the clipped range: best end → 10, worst end → 1, direction-aware.
- * 5. All values equal (range below EQUAL_TOLERANCE): everyone scores EQUAL_VALUES_SCORE = 5.5, the midpoint. The criterion
+ * 4. Minimum span: a range narrower than MIN_SPAN (a factor of 2 on a log scale, 0.1 — ten percentage points — on a
+ *    linear one) is widened symmetrically about its centre to that span, so 6.03 s against 6.07 s scores about 5.5 each
+ *    rather than 10 and 1: differences within measurement noise must not decide a matrix.
+ * 5. Linear min–max over the (clipped, widened) range: best end → 10, worst end → 1, direction-aware.
+ * 6. All values equal (range below EQUAL_TOLERANCE): everyone scores EQUAL_VALUES_SCORE = 5.5, the midpoint. The criterion
  *    then cannot separate the candidates; 5.5 shifts every total by the same amount (ranking unchanged) without claiming
  *    a lone or tied candidate is the best (10) or the worst (1) — it is also what a one-row matrix shows.
  */
 
 export const EQUAL_VALUES_SCORE = 5.5;
+/** Narrowest range stretched over 1–10, in transformed units (log10 for 'log'). */
+export const MIN_SPAN: Record<Scale, number> = { log: Math.log10(2), linear: 0.1 };
 export const OUTLIER_MAD_K = 3;
 export const MIN_ROWS_FOR_CLIPPING = 5;
 /** 1.4826·MAD estimates the standard deviation of normally distributed data. */
@@ -80,21 +85,28 @@ export function normaliseMetric(
       high = Math.min(high, median + OUTLIER_MAD_K * MAD_TO_SIGMA * mad);
     }
   }
+  range.allEqual = high - low <= EQUAL_TOLERANCE * Math.max(1, Math.abs(low), Math.abs(high));
+  const [clippedLow, clippedHigh] = [low, high];
+  // (The tolerance keeps 0.9 − 0.8, which is 0.0999…98 in binary, from counting as narrower than 0.1.)
+  if (high - low < MIN_SPAN[scale] * (1 - 1e-9)) {
+    const centre = (low + high) / 2;
+    low = centre - MIN_SPAN[scale] / 2;
+    high = centre + MIN_SPAN[scale] / 2;
+  }
   // Report an unclipped end as the raw value itself (10 ** log10(x) need not give back x exactly).
   const rawAt = (t: number) => usable.find((u) => u.t === t)?.value ?? untransform(t, scale);
   range.low = rawAt(low);
   range.high = rawAt(high);
-  range.allEqual = high - low <= EQUAL_TOLERANCE * Math.max(1, Math.abs(low), Math.abs(high));
 
   for (const { id, t } of usable) {
     if (range.allEqual) {
       scores[id] = EQUAL_VALUES_SCORE;
       continue;
     }
-    const clipped = Math.min(high, Math.max(low, t));
+    const clipped = Math.min(clippedHigh, Math.max(clippedLow, t));
     if (clipped !== t) {
       range.clippedRowIds.push(id);
-      const end = (t < low) === (direction === 'higher-is-better') ? 'worst' : 'best';
+      const end = (t < clippedLow) === (direction === 'higher-is-better') ? 'worst' : 'best';
       notes[id] = `outlier: clipped to the ${end} end of the range`;
     }
     scores[id] = scoreWithin(clipped, low, high, direction);

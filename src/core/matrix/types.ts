@@ -79,7 +79,7 @@ export interface Matrix {
 /** How a measured criterion (or one of its metrics) was mapped onto 1–10; null fields when nothing was scored. */
 export interface NormalisationRange {
   metricId: string;
-  /** Smallest and largest raw value after outlier clipping (the better of the two scores 10, the other 1). */
+  /** Ends of the scoring range in raw units, after outlier clipping and widening to the minimum span (the better end scores 10, the other 1). */
   low: number | null;
   high: number | null;
   /** Rows whose value lay outside [low, high] and were clipped to it. */

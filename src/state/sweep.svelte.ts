@@ -1,0 +1,160 @@
+import type { RunConfig } from '../core/config';
+import type { MemoryEvent, StepEvent, WorkerEvent } from '../core/events';
+import type { RowStatus } from '../core/matrix';
+import { statusOfResult } from '../core/matrix';
+import type { EpochRecord, RunResult } from '../core/result';
+import { expandSweep, quickValidationSweep, type SweepAxes, type SweepCandidate } from '../core/sweep';
+import { WorkerClient } from './worker-client';
+
+/** One candidate of the sweep and what happened to it. */
+export interface SweepRow {
+  candidate: SweepCandidate;
+  status: RowStatus;
+  /** The run's result once it ended (also for failed / cancelled runs that measured something). */
+  result: RunResult | null;
+  /** Why the row is not done, in words (failure message, cancel, crash). */
+  reason: string | null;
+  /** Optimizer steps done / planned while running. */
+  step: number;
+  totalSteps: number;
+  epoch: number;
+}
+
+/**
+ * Runs a sweep's candidates one after another, each in a fresh worker (a fresh tfjs backend, so one run's buffer pool
+ * never inflates the next run's memory figures). Rows move queued → running → done / failed / cancelled / over-budget /
+ * oom; a failed or crashed run never stops the sweep.
+ */
+export class SweepRunner {
+  /** Values to try per axis; every other setting is shared and comes from the run configuration (getBase). */
+  axes = $state<SweepAxes>(quickValidationSweep().axes);
+  rows = $state<SweepRow[]>([]);
+  /** Live curves of the running row. */
+  liveSteps = $state.raw<StepEvent[]>([]);
+  liveEpochs = $state.raw<EpochRecord[]>([]);
+  liveMemory = $state.raw<MemoryEvent[]>([]);
+  liveStepsPerEpoch = $state(1);
+  runningId = $state<string | null>(null);
+  /** Set while a sweep is being stopped: queued rows are cancelled and the running one asked to stop. */
+  stopping = $state(false);
+
+  readonly spec = $derived.by(() => ({ base: this.getBase(), axes: this.axes }));
+  readonly expansion = $derived(expandSweep(this.spec));
+  readonly running = $derived(this.runningId !== null);
+
+  private readonly client = new WorkerClient({
+    onEvent: (event) => this.handle(event),
+    onCrash: (message, cause) => this.finishRunning(null, cause === 'cancel-timeout' ? 'cancelled' : 'failed', message),
+  });
+
+  /** getBase: the settings every candidate shares, i.e. the run configuration the user edits. */
+  constructor(private readonly dataBaseUrl: string, private readonly getBase: () => RunConfig) {}
+
+  /** Queues every valid candidate of the current spec (replacing the previous rows) and starts the first. */
+  start(): void {
+    if (this.running) return;
+    this.rows = this.expansion.candidates.map((candidate) => ({
+      candidate: structuredClone($state.snapshot(candidate)) as SweepCandidate,
+      status: 'queued', result: null, reason: null, step: 0, totalSteps: 0, epoch: 0,
+    }));
+    this.stopping = false;
+    this.next();
+  }
+
+  /** Cancels one row: a queued row is skipped, the running row stops after its current step and keeps what it measured. */
+  cancelRow(id: string): void {
+    const row = this.rows.find((r) => r.candidate.id === id);
+    if (!row) return;
+    if (row.status === 'queued') {
+      row.status = 'cancelled';
+      row.reason = 'Cancelled before it started.';
+    } else if (row.status === 'running') {
+      this.client.cancel();
+    }
+  }
+
+  /** Cancels every queued row and the running one. Finished rows are kept. */
+  cancelAll(): void {
+    this.stopping = true;
+    for (const row of this.rows) {
+      if (row.status === 'queued') {
+        row.status = 'cancelled';
+        row.reason = 'Cancelled before it started (sweep stopped).';
+      }
+    }
+    if (this.running) this.client.cancel();
+    else this.stopping = false;
+  }
+
+  /** Queues a finished row again; its previous result is replaced when the new run ends. */
+  rerun(id: string): void {
+    const row = this.rows.find((r) => r.candidate.id === id);
+    if (!row || row.status === 'running' || row.status === 'queued') return;
+    row.status = 'queued';
+    row.reason = null;
+    if (!this.running) this.next();
+  }
+
+  dispose(): void {
+    this.client.dispose();
+  }
+
+  private next(): void {
+    this.stopping = false;
+    const row = this.rows.find((r) => r.status === 'queued');
+    if (!row) return;
+    row.status = 'running';
+    row.step = 0;
+    row.epoch = 0;
+    this.runningId = row.candidate.id;
+    this.liveSteps = [];
+    this.liveEpochs = [];
+    this.liveMemory = [];
+    this.client.run($state.snapshot(row.candidate.config) as RunConfig, this.dataBaseUrl);
+  }
+
+  private runningRow(): SweepRow | undefined {
+    return this.rows.find((r) => r.candidate.id === this.runningId);
+  }
+
+  private handle(event: WorkerEvent): void {
+    const row = this.runningRow();
+    if (!row) return;
+    switch (event.type) {
+      case 'ready':
+        row.totalSteps = event.data.totalSteps;
+        this.liveStepsPerEpoch = event.data.stepsPerEpoch;
+        break;
+      case 'step':
+        row.step = event.step;
+        row.epoch = event.epoch;
+        this.liveSteps = [...this.liveSteps, event];
+        break;
+      case 'epoch':
+        this.liveEpochs = [...this.liveEpochs, event];
+        break;
+      case 'memory':
+        this.liveMemory = [...this.liveMemory, event];
+        break;
+      case 'done':
+        this.finishRunning(event.result, statusOfResult(event.result), event.result.reason);
+        break;
+      case 'failed':
+        this.finishRunning(event.result, event.result ? statusOfResult(event.result) : 'failed', event.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private finishRunning(result: RunResult | null, status: RowStatus, reason: string | null): void {
+    const row = this.runningRow();
+    if (row) {
+      row.result = result;
+      row.status = status;
+      row.reason = reason;
+    }
+    this.runningId = null;
+    this.next();
+  }
+}
