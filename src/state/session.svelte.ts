@@ -35,6 +35,9 @@ export class TrainingSession {
     },
   });
 
+  /** Called with every run that ends with a result (history saves it). */
+  onResult: ((label: string, result: RunResult) => void) | null = null;
+
   constructor(private readonly dataBaseUrl: string) {}
 
   /** Starts a spare worker for the selected backend and shows what it got. */
@@ -110,6 +113,7 @@ export class TrainingSession {
     if (result) {
       this.lastResult = result;
       this.results = [...this.results, result];
+      this.onResult?.(`single run: ${result.config.model}`, result);
     }
     // The used worker is gone; prepare the next one so the following run starts quickly.
     this.client.probe(this.config.backend);

@@ -48,6 +48,9 @@ export class SweepRunner {
   });
 
   /** getBase: the settings every candidate shares, i.e. the run configuration the user edits. */
+  /** Called with every run that ends with a result (history saves it). */
+  onResult: ((label: string, result: RunResult) => void) | null = null;
+
   constructor(private readonly dataBaseUrl: string, private readonly getBase: () => RunConfig) {}
 
   /** Queues every valid candidate of the current spec (replacing the previous rows) and starts the first. */
@@ -153,6 +156,7 @@ export class SweepRunner {
       row.result = result;
       row.status = status;
       row.reason = reason;
+      if (result) this.onResult?.(row.candidate.label, result);
     }
     this.runningId = null;
     this.next();

@@ -1,0 +1,69 @@
+import type { RunResult } from '../core/result';
+import { HistoryStore, type HistoryEntry } from '../lib/history-store';
+
+/**
+ * The saved runs, as the page shows them. Saving never blocks or loses a result: when storage fails, the error is
+ * shown and the run stays in the session's own results.
+ */
+export class RunHistory {
+  entries = $state.raw<HistoryEntry[]>([]);
+  error = $state<string | null>(null);
+  /** Keys the user ticked to compare as a matrix. */
+  selected = $state<number[]>([]);
+  private store: Promise<HistoryStore | null>;
+
+  constructor() {
+    this.store = HistoryStore.open().catch((error: Error) => {
+      this.error = `${error.message} Runs of this session are kept on the page until it is closed.`;
+      return null;
+    });
+    void this.refresh();
+  }
+
+  async save(label: string, result: RunResult): Promise<void> {
+    const store = await this.store;
+    if (!store) return;
+    try {
+      await store.add(label, result);
+      this.error = null;
+      await this.refresh();
+    } catch (error) {
+      this.error = `${(error as Error).message} This run stays in the page’s results until it is closed.`;
+    }
+  }
+
+  async remove(keys: readonly number[]): Promise<void> {
+    await this.mutate((store) => store.delete(keys));
+    this.selected = this.selected.filter((key) => !keys.includes(key));
+  }
+
+  async clear(): Promise<void> {
+    await this.mutate((store) => store.clear());
+    this.selected = [];
+  }
+
+  toggle(key: number, on: boolean): void {
+    this.selected = on ? [...new Set([...this.selected, key])] : this.selected.filter((k) => k !== key);
+  }
+
+  private async mutate(change: (store: HistoryStore) => Promise<void>): Promise<void> {
+    const store = await this.store;
+    if (!store) return;
+    try {
+      await change(store);
+      await this.refresh();
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    const store = await this.store;
+    if (!store) return;
+    try {
+      this.entries = await store.list();
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  }
+}
