@@ -11,6 +11,7 @@ import { MODEL_BUILDERS, analyzeModel } from '../models';
 import type { EpochRecord, RunMemory, RunResult, RunStatus } from '../result';
 import { createRng, type Rng } from '../rng';
 import { createBatchSource, type BatchSource } from './batches';
+import { watchGpuFaults } from './gpu-faults';
 import { DynamicLossScaler, allFinite, roundToFloat16Tensor, unscaleGradients } from './precision';
 import { adjustBatchNormMomentum, roundLayerOutputsToFloat16 } from './precision-policy';
 
@@ -112,24 +113,26 @@ interface StepOutcome {
  */
 async function optimizerStep(ctx: StepContext, indices: Int32Array): Promise<StepOutcome> {
   const { grads, metrics, dataMs } = accumulatedGradients(ctx, indices);
-  if (!ctx.scaler) {
-    ctx.optimizer.applyGradients(grads);
-    tf.dispose(grads);
-    const [loss, accuracy] = await metrics.data();
-    metrics.dispose();
-    return { loss: loss!, accuracy: accuracy!, dataMs, skipped: false };
+  // try/finally: a read-back that fails (lost device) must not leave this step's tensors behind.
+  try {
+    if (!ctx.scaler) {
+      ctx.optimizer.applyGradients(grads);
+      const [loss, accuracy] = await metrics.data();
+      return { loss: loss!, accuracy: accuracy!, dataMs, skipped: false };
+    }
+    const readout = tf.tidy(() => tf.concat([metrics, allFinite(grads).toFloat().reshape([1])]));
+    const values = await readout.data().finally(() => readout.dispose());
+    const [loss, accuracy, finite] = values;
+    const { skipped } = ctx.scaler.update(finite !== 1);
+    if (!skipped) {
+      const unscaled = unscaleGradients(grads, ctx.scaler.scale);
+      ctx.optimizer.applyGradients(unscaled);
+      tf.dispose(unscaled);
+    }
+    return { loss: loss!, accuracy: accuracy!, dataMs, skipped };
+  } finally {
+    tf.dispose([grads, metrics]);
   }
-  const readout = tf.tidy(() => tf.concat([metrics, allFinite(grads).toFloat().reshape([1])]));
-  const [loss, accuracy, finite] = await readout.data();
-  tf.dispose([readout, metrics]);
-  const { skipped } = ctx.scaler.update(finite !== 1);
-  if (!skipped) {
-    const unscaled = unscaleGradients(grads, ctx.scaler.scale);
-    ctx.optimizer.applyGradients(unscaled);
-    tf.dispose(unscaled);
-  }
-  tf.dispose(grads);
-  return { loss: loss!, accuracy: accuracy!, dataMs, skipped };
 }
 
 /** [summed loss, correct predictions] of one evaluation batch, on the device. */
@@ -171,7 +174,8 @@ const INFERENCE_REPEATS = 3;
 async function measureInference(model: tf.LayersModel, source: BatchSource, indices: Int32Array): Promise<RunResult['inference']> {
   const batch = indices.subarray(0, Math.min(EVAL_BATCH, indices.length));
   if (batch.length === 0) return { msPerExample: null, batch: 0 };
-  const { x } = source.batch(batch);
+  const { x, y } = source.batch(batch);
+  y.dispose();
   const times: number[] = [];
   try {
     for (let i = 0; i <= INFERENCE_REPEATS; i++) {
@@ -285,6 +289,7 @@ export async function runTraining(
   let source: BatchSource | null = null;
   let ctx: StepContext | null = null;
   let memory: MemoryInstrument | null = null;
+  const faults = watchGpuFaults();
   let warned = false;
   let bestValLoss = Number.POSITIVE_INFINITY;
   let bestEpoch = 0;
@@ -344,6 +349,8 @@ export async function runTraining(
           }
           warned ||= level === 'warning';
         }
+        const fault = faults?.fault();
+        if (fault) throw new Error(fault);
         if (!Number.isFinite(loss)) throw new Error(`The loss became ${loss} at step ${step}: training diverged; lower the learning rate.`);
       }
       const validation = await evaluate(model, source, validationIndices, hooks.isCancelled);
@@ -371,10 +378,12 @@ export async function runTraining(
     // After the clock stops: wall time is training and validation only.
     if (status === 'done') inference = await measureInference(model, source, validationIndices);
   } catch (error) {
-    const message = (error as Error).message || String(error);
+    // A lost device makes later calls fail with unhelpful messages; the fault says what really happened.
+    const message = faults?.fault() ?? ((error as Error).message || String(error));
     status = isOutOfMemory(message) ? 'oom' : 'failed';
     reason = status === 'oom' ? `Out of GPU memory: ${message}` : message;
   } finally {
+    faults?.dispose();
     memory?.stop();
     ctx?.optimizer.dispose();
     source?.dispose();
