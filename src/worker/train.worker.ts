@@ -67,6 +67,16 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
   }
 }
 
+// When the device is lost, read-backs tfjs started and nobody awaits any more are aborted ("mapAsync … Buffer was
+// unmapped / the Device was lost before mapping was resolved"). The run reports the loss itself (the trainer watches
+// the device), so these are expected: say so quietly. Any other unhandled rejection stays an error.
+scope.addEventListener('unhandledrejection', (event) => {
+  const reason = event.reason as { name?: string; message?: string } | null;
+  if (reason?.name !== 'AbortError' || !/mapAsync/.test(reason.message ?? '')) return;
+  event.preventDefault();
+  console.warn('Ignored an aborted GPU read-back (device lost):', reason.message);
+});
+
 scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
   const request = message.data;
   if (request.type === 'probe') void probe(request.backend);

@@ -290,6 +290,14 @@ export async function runTraining(
   let ctx: StepContext | null = null;
   let memory: MemoryInstrument | null = null;
   const faults = watchGpuFaults();
+  // Work queued on a lost device may never complete: every wait on the device ends when the device is lost.
+  const lostError = faults?.lost.then((message) => { throw new Error(message); });
+  lostError?.catch(() => {}); // it is only ever raced, never awaited alone
+  const untilDeviceLost = <T>(work: Promise<T>): Promise<T> => {
+    if (!lostError) return work;
+    work.catch(() => {}); // the abandoned side of the race may still fail later
+    return Promise.race([work, lostError]);
+  };
   let warned = false;
   let bestValLoss = Number.POSITIVE_INFINITY;
   let bestEpoch = 0;
@@ -321,13 +329,13 @@ export async function runTraining(
         let outcome: StepOutcome;
         if (step === 0) {
           // The first step is profiled: logical peak and per-kernel times (profiling slows this step only).
-          const profiled = await measureLogicalPeak(async () => {
+          const profiled = await untilDeviceLost(measureLogicalPeak(async () => {
             outcome = await optimizerStep(ctx!, batch);
             return [];
-          });
+          }));
           logical = profiled.logical;
         } else {
-          outcome = await optimizerStep(ctx, batch);
+          outcome = await untilDeviceLost(optimizerStep(ctx, batch));
         }
         const ms = now() - t0;
         const { loss, accuracy, skipped } = outcome!;
@@ -353,7 +361,7 @@ export async function runTraining(
         if (fault) throw new Error(fault);
         if (!Number.isFinite(loss)) throw new Error(`The loss became ${loss} at step ${step}: training diverged; lower the learning rate.`);
       }
-      const validation = await evaluate(model, source, validationIndices, hooks.isCancelled);
+      const validation = await untilDeviceLost(evaluate(model, source, validationIndices, hooks.isCancelled));
       if (!validation) break;
       epochMs.push(now() - epochStart);
       const record: EpochRecord = { epoch, valLoss: validation.loss, valAccuracy: validation.accuracy, elapsedMs: now() - trainStart };
@@ -376,7 +384,7 @@ export async function runTraining(
     }
     trainEnd = now();
     // After the clock stops: wall time is training and validation only.
-    if (status === 'done') inference = await measureInference(model, source, validationIndices);
+    if (status === 'done') inference = await untilDeviceLost(measureInference(model, source, validationIndices));
   } catch (error) {
     // A lost device makes later calls fail with unhelpful messages; the fault says what really happened.
     const message = faults?.fault() ?? ((error as Error).message || String(error));
