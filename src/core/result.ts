@@ -34,6 +34,8 @@ export interface RunMemory {
   timeline: { step: number; bytesInUse: number; peakBytes: number }[];
   /** Per-kernel times of the profiled first step, slowest first. */
   topKernels: KernelTime[];
+  /** Tensors still alive after the run cleaned up, less those alive before it: 0 unless something leaked. */
+  leakedTensors: number;
 }
 
 export interface EpochRecord {

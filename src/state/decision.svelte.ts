@@ -40,9 +40,8 @@ export class DecisionSettings {
   }
 
   addCriterion(label: string, weight: number): void {
-    const taken = new Set(this.customCriteria.map((c) => c.id));
     let n = this.customCriteria.length + 1;
-    while (taken.has(`custom-${n}`)) n++;
+    while (this.customCriteria.some((c) => c.id === `custom-${n}`)) n++;
     this.customCriteria.push({ id: `custom-${n}`, label, weight, scores: {} });
   }
 

@@ -43,7 +43,8 @@ export class RunHistory {
   }
 
   toggle(key: number, on: boolean): void {
-    this.selected = on ? [...new Set([...this.selected, key])] : this.selected.filter((k) => k !== key);
+    const others = this.selected.filter((k) => k !== key);
+    this.selected = on ? [...others, key] : others;
   }
 
   private async mutate(change: (store: HistoryStore) => Promise<void>): Promise<void> {

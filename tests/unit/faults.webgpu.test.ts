@@ -26,7 +26,7 @@ const device = () => (tf.backend() as unknown as { device: GPUDevice }).device;
 const bytesInUse = () => {
   flushPendingReleases();
   const profiler = (tf.backend() as unknown as { queryResolveBuffer?: GPUBuffer | null }).queryResolveBuffer;
-  return tf.memory().numBytesInGPU - (profiler?.size ?? 0);
+  return (tf.memory() as tf.MemoryInfo & { numBytesInGPU: number }).numBytesInGPU - (profiler?.size ?? 0);
 };
 
 function train(overrides: Partial<RunConfig>, onEvent: (event: TrainerEvent, cancel: () => void) => void) {

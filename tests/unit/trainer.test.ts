@@ -41,6 +41,7 @@ describe('training loop on the tfjs CPU backend', () => {
     const baseline = tf.memory().numTensors;
     const { result, events, steps } = await train({});
     expect(tf.memory().numTensors).toBe(baseline);
+    expect(result.memory.leakedTensors).toBe(0);
     expect(events[0]).toMatchObject({ type: 'progress', stage: 'model' });
     expect(events[1]).toMatchObject({ type: 'ready', data: { trainExamples: 161, stepsPerEpoch: 10, totalSteps: 10 } });
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

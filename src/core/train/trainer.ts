@@ -266,6 +266,7 @@ export async function runTraining(
   const micro = microBatchSize(config);
   const budgetBytes = config.memoryBudgetGiB * GIB;
 
+  const tensorsAtStart = tf.memory().numTensors;
   hooks.emit({ type: 'progress', stage: 'model', message: `Building ${config.model}`, fraction: null });
   const { model, batchNormMomentum } = buildModel(config, dataset, rng);
   let estimate: RunMemory['estimate'] = null;
@@ -432,6 +433,7 @@ export async function runTraining(
       budgetWarning: warned || status === 'over-budget',
       timeline: memory?.timeline().map((s) => ({ step: s.step, bytesInUse: s.bytesInUse, peakBytes: s.peakBytes })) ?? [],
       topKernels: logical?.topKernels ?? [],
+      leakedTensors: tf.memory().numTensors - tensorsAtStart,
     },
     inference,
     precision: {
