@@ -1,10 +1,20 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { serviceWorker } from './scripts/service-worker-plugin.js';
+
+const packageJson = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [
+    svelte(),
+    // Offline use after the first visit; MNIST is the default dataset (src/core/config.ts), so it is cached on install.
+    serviceWorker({ source: 'src/offline/sw.ts', precacheDatasets: ['mnist'] }),
+  ],
   base: './',
+  // Stamped into result links and exports, so a shared result says which app version measured it.
+  define: { 'import.meta.env.VITE_APP_VERSION': JSON.stringify(packageJson.version) },
   worker: { format: 'es' },
   build: {
     target: 'es2022',

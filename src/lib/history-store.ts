@@ -51,10 +51,10 @@ export class HistoryStore {
     }
   }
 
-  /** Saves a result and returns its key. The result is stored as plain JSON (a structured clone of it). */
-  async add(label: string, result: RunResult): Promise<number> {
+  /** Saves a run and returns its key. The result is stored as a structured clone of it. */
+  async add(entry: Omit<HistoryEntry, 'key'>): Promise<number> {
     try {
-      return await this.db.add(STORE, { savedAt: new Date().toISOString(), label, result });
+      return await this.db.add(STORE, entry);
     } catch (error) {
       throw describe(error, 'save to');
     }

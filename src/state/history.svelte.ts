@@ -24,9 +24,11 @@ export class RunHistory {
     const store = await this.store;
     if (!store) return;
     try {
-      await store.add(label, result);
+      const entry = { savedAt: new Date().toISOString(), label, result };
+      const key = await store.add(entry);
       this.error = null;
-      await this.refresh();
+      // Newest first; no re-read of every saved result (each is a structured clone on the main thread).
+      this.entries = [{ key, ...entry }, ...this.entries];
     } catch (error) {
       this.error = `${(error as Error).message} This run stays in the page’s results until it is closed.`;
     }

@@ -2,6 +2,7 @@ import { defaultRunConfig, validateRunConfig, type FieldError, type RunConfig } 
 import type { Environment } from '../core/environment';
 import type { MemoryEvent, ReadyEvent, StepEvent, WorkerEvent } from '../core/events';
 import type { EpochRecord, RunResult } from '../core/result';
+import { FrameBatch } from '../lib/frame-batch';
 import { WorkerClient } from './worker-client';
 
 export type Phase = 'idle' | 'starting' | 'training' | 'stopping';
@@ -24,6 +25,14 @@ export class TrainingSession {
   readonly validation = $derived(validateRunConfig(this.config));
   readonly fieldErrors: FieldError[] = $derived(this.validation.ok ? [] : this.validation.errors);
   readonly running = $derived(this.phase !== 'idle');
+
+  /** Step and memory events reach the charts once per frame. */
+  private readonly liveBatch = new FrameBatch<StepEvent | MemoryEvent>((events) => {
+    const steps = events.filter((e): e is StepEvent => e.type === 'step');
+    if (steps.length) this.steps = [...this.steps, ...steps];
+    const memory = events.filter((e): e is MemoryEvent => e.type === 'memory');
+    if (memory.length) this.memory = [...this.memory, ...memory];
+  });
 
   private readonly client = new WorkerClient({
     onEvent: (event) => this.handle(event),
@@ -51,6 +60,7 @@ export class TrainingSession {
     if (this.running || !this.validation.ok) return;
     this.phase = 'starting';
     this.error = null;
+    this.liveBatch.clear();
     this.steps = [];
     this.epochs = [];
     this.memory = [];
@@ -91,16 +101,18 @@ export class TrainingSession {
           performance.mark('first-trained-step');
           this.progress = null;
         }
-        this.steps = [...this.steps, event];
+        this.liveBatch.push(event);
         break;
       case 'memory':
-        this.memory = [...this.memory, event];
+        this.liveBatch.push(event);
         break;
       case 'epoch':
+        this.liveBatch.flush();
         this.epochs = [...this.epochs, event];
         break;
       case 'done':
       case 'failed':
+        this.liveBatch.flush();
         this.finish(event.result, event.type === 'failed' ? event.message : null);
         break;
     }

@@ -1,9 +1,10 @@
 import type { RunConfig } from '../core/config';
 import type { MemoryEvent, StepEvent, WorkerEvent } from '../core/events';
-import type { RowStatus } from '../core/matrix';
+import type { RowStatus, RunEntry } from '../core/matrix';
 import { statusOfResult } from '../core/matrix';
 import type { EpochRecord, RunResult } from '../core/result';
 import { expandSweep, quickValidationSweep, type SweepAxes, type SweepCandidate } from '../core/sweep';
+import { FrameBatch } from '../lib/frame-batch';
 import { WorkerClient } from './worker-client';
 
 /** One candidate of the sweep and what happened to it. */
@@ -41,6 +42,24 @@ export class SweepRunner {
   readonly spec = $derived.by(() => ({ base: this.getBase(), axes: this.axes }));
   readonly expansion = $derived(expandSweep(this.spec));
   readonly running = $derived(this.runningId !== null);
+  /** The rows as the matrix, links and exports read them. */
+  readonly entries: RunEntry[] = $derived(this.rows.map((row) => ({
+    id: row.candidate.id, label: row.candidate.label, status: row.status, reason: row.reason, result: row.result,
+  })));
+
+  /** Step and memory events reach the charts and the row's progress once per frame. */
+  private readonly liveBatch = new FrameBatch<StepEvent | MemoryEvent>((events) => {
+    const steps = events.filter((e): e is StepEvent => e.type === 'step');
+    const row = this.runningRow();
+    const last = steps.at(-1);
+    if (row && last) {
+      row.step = last.step;
+      row.epoch = last.epoch;
+    }
+    if (steps.length) this.liveSteps = [...this.liveSteps, ...steps];
+    const memory = events.filter((e): e is MemoryEvent => e.type === 'memory');
+    if (memory.length) this.liveMemory = [...this.liveMemory, ...memory];
+  });
 
   private readonly client = new WorkerClient({
     onEvent: (event) => this.handle(event),
@@ -110,6 +129,7 @@ export class SweepRunner {
     row.step = 0;
     row.epoch = 0;
     this.runningId = row.candidate.id;
+    this.liveBatch.clear();
     this.liveSteps = [];
     this.liveEpochs = [];
     this.liveMemory = [];
@@ -129,15 +149,12 @@ export class SweepRunner {
         this.liveStepsPerEpoch = event.data.stepsPerEpoch;
         break;
       case 'step':
-        row.step = event.step;
-        row.epoch = event.epoch;
-        this.liveSteps = [...this.liveSteps, event];
+      case 'memory':
+        this.liveBatch.push(event);
         break;
       case 'epoch':
+        this.liveBatch.flush();
         this.liveEpochs = [...this.liveEpochs, event];
-        break;
-      case 'memory':
-        this.liveMemory = [...this.liveMemory, event];
         break;
       case 'done':
         this.finishRunning(event.result, statusOfResult(event.result), event.result.reason);
@@ -151,6 +168,7 @@ export class SweepRunner {
   }
 
   private finishRunning(result: RunResult | null, status: RowStatus, reason: string | null): void {
+    this.liveBatch.flush();
     const row = this.runningRow();
     if (row) {
       row.result = result;

@@ -6,6 +6,8 @@ import { HistoryError, HistoryStore } from '../../src/lib/history-store';
 
 const result = (seed: number) => ({ schemaVersion: 1, config: { ...defaultRunConfig(), seed }, status: 'done' }) as unknown as RunResult;
 
+const entry = (label: string, run: RunResult) => ({ label, result: run, savedAt: new Date().toISOString() });
+
 let store: HistoryStore | null = null;
 afterEach(async () => {
   await store?.clear();
@@ -15,8 +17,8 @@ afterEach(async () => {
 describe('run history (IndexedDB)', () => {
   it('saves results as they finish, lists them newest first, and keeps them across re-opening', async () => {
     store = await HistoryStore.open();
-    await store.add('first', result(1));
-    await store.add('second', result(2));
+    await store.add(entry('first', result(1)));
+    await store.add(entry('second', result(2)));
     store.close();
     store = await HistoryStore.open();
     const entries = await store.list();
@@ -27,7 +29,7 @@ describe('run history (IndexedDB)', () => {
 
   it('deletes chosen runs and clears everything', async () => {
     store = await HistoryStore.open();
-    const keys = [await store.add('a', result(1)), await store.add('b', result(2)), await store.add('c', result(3))];
+    const keys = [await store.add(entry('a', result(1))), await store.add(entry('b', result(2))), await store.add(entry('c', result(3)))];
     await store.delete([keys[0]!, keys[2]!]);
     expect((await store.list()).map((e) => e.label)).toEqual(['b']);
     await store.clear();
@@ -38,7 +40,7 @@ describe('run history (IndexedDB)', () => {
     store = await HistoryStore.open();
     // A function cannot be cloned into IndexedDB: the browser refuses, as it would on a full quota.
     const unclonable = { ...result(1), extra: () => 0 } as unknown as RunResult;
-    const failure = await store.add('bad', unclonable).catch((error: unknown) => error);
+    const failure = await store.add(entry('bad', unclonable)).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(HistoryError);
     expect((failure as Error).message).toMatch(/^Could not save to the run history: the browser refused \(/);
   });

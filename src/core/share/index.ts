@@ -5,3 +5,4 @@ export * from './link';
 export * from './merge';
 export { sanitiseText, shortKeyClashes } from './schema';
 export type { Field, FieldTable, Spec } from './schema';
+export * from './compare';

@@ -1,0 +1,94 @@
+import type { RunConfig } from '../core/config';
+import type { RunEntry } from '../core/matrix';
+import {
+  CRITERION_ID_LIST, decodeExperimentLink, encodeExperimentLink, runEntriesFromSharedResults, sharedResultsFromRuns,
+  type CriterionId, type ExperimentState, type ImportedDatasetRef, type SharedResults, type ShareableControl,
+} from '../core/share';
+import type { DecisionSettings } from './decision.svelte';
+import type { SweepRunner } from './sweep.svelte';
+
+/** The app's version, stamped into result links so a visitor knows what measured them. */
+export const APP_VERSION = import.meta.env.VITE_APP_VERSION ?? 'dev';
+
+/** Results that came with a link: shown as "measured on …", re-runnable on this machine. */
+export interface LinkedResults {
+  results: SharedResults;
+  entries: RunEntry[];
+}
+
+/**
+ * The bridge between the page's state and links: builds the link of the current experiment, and applies a decoded one
+ * (state, workshop flags and any results it carries). A malformed link leaves a message and the current state alone.
+ */
+export class ExperimentLinks {
+  /** Controls an instructor's link locked (shown, not editable) or hid. */
+  locked = $state<ShareableControl[]>([]);
+  hidden = $state<ShareableControl[]>([]);
+  /** Why the last link could not be used, or what in it was ignored; plain text. */
+  message = $state<string | null>(null);
+  warnings = $state<string[]>([]);
+  shared = $state.raw<LinkedResults | null>(null);
+
+  constructor(
+    private readonly config: () => RunConfig,
+    private readonly setConfig: (config: RunConfig) => void,
+    private readonly sweep: SweepRunner,
+    private readonly decision: DecisionSettings,
+    private readonly importedDataset: () => ImportedDatasetRef | null,
+  ) {}
+
+  current(): ExperimentState {
+    const d = this.decision;
+    return $state.snapshot({
+      sweep: { base: this.config(), axes: this.sweep.axes },
+      importedDataset: this.importedDataset(),
+      weights: Object.fromEntries(CRITERION_ID_LIST.map((id) => [id, d.weights[id] ?? 0])) as Record<CriterionId, number>,
+      communityScores: d.communityScores as ExperimentState['communityScores'],
+      customCriteria: d.customCriteria,
+      removedCriteria: d.removedCriteria.filter((id): id is CriterionId => (CRITERION_ID_LIST as readonly string[]).includes(id)),
+      accuracyPolicy: d.accuracyPolicy,
+      locked: this.locked,
+      hidden: this.hidden,
+    }) as ExperimentState;
+  }
+
+  /** The link of the current experiment; with results, also every finished row of the sweep and where it was measured. */
+  link(base: string, withResults: boolean, flags?: { locked: ShareableControl[]; hidden: ShareableControl[] }): string {
+    const state = { ...this.current(), ...flags };
+    const results = withResults ? sharedResultsFromRuns(this.sweep.entries, APP_VERSION) : null;
+    return `${base.split('#')[0]}${encodeExperimentLink(state, results)}`;
+  }
+
+  /** Applies a link's hash. Returns false (with a message, state untouched) when it cannot be used. */
+  apply(hash: string): boolean {
+    if (!/[#&]?v=/.test(hash)) return false;
+    const decoded = decodeExperimentLink(hash);
+    if (!decoded.ok) {
+      this.message = `This link could not be opened: ${decoded.message} The default experiment is shown instead.`;
+      this.warnings = [];
+      return false;
+    }
+    const { state } = decoded;
+    this.setConfig(state.sweep.base);
+    this.sweep.axes = state.sweep.axes;
+    this.decision.weights = { ...state.weights };
+    this.decision.communityScores = { ...state.communityScores };
+    this.decision.customCriteria = state.customCriteria;
+    this.decision.removedCriteria = [...state.removedCriteria];
+    this.decision.accuracyPolicy = { ...state.accuracyPolicy };
+    this.locked = state.locked;
+    this.hidden = state.hidden;
+    this.shared = decoded.results ? { results: decoded.results, entries: runEntriesFromSharedResults(decoded.results) } : null;
+    this.warnings = decoded.warnings;
+    this.message = null;
+    return true;
+  }
+
+  isLocked(control: ShareableControl): boolean {
+    return this.locked.includes(control);
+  }
+
+  isHidden(control: ShareableControl): boolean {
+    return this.hidden.includes(control);
+  }
+}
