@@ -4,7 +4,8 @@
  * shrinks) and a crash or a hung step can be ended with terminate() without touching the page.
  */
 import { validateRunConfig, type BackendChoice } from '../core/config';
-import { DatasetError, fetchByteSource, loadBinaryDataset } from '../core/data/dataset';
+import { DatasetError } from '../core/data/dataset';
+import { loadDataset } from '../core/data/load';
 import type { Environment } from '../core/environment';
 import type { WorkerEvent, WorkerRequest } from '../core/events';
 import { initBackend, type BackendOptions } from '../core/train/backend';
@@ -48,11 +49,7 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
   try {
     const [env, dataset] = await Promise.all([
       backendFor(config.backend, { webglFloat16Textures: config.precision === 'fp16-storage' }),
-      loadBinaryDataset(config.dataset, fetchByteSource(new URL(`${config.dataset}/`, dataBaseUrl).href), ({ loadedBytes, totalBytes }) =>
-        post({
-          type: 'progress', stage: 'data', fraction: loadedBytes / totalBytes,
-          message: `Loading ${config.dataset}: ${(loadedBytes / 1e6).toFixed(1)} of ${(totalBytes / 1e6).toFixed(1)} MB`,
-        })),
+      loadDataset(config.dataset, dataBaseUrl, ({ fraction, message }) => post({ type: 'progress', stage: 'data', fraction, message })),
     ]);
     const result = await runTraining(config, dataset, env, {
       emit: post,

@@ -62,7 +62,7 @@ function parseManifest(bytes: Uint8Array, id: string): DatasetManifest {
   return m as DatasetManifest;
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   // WebCrypto only exists in secure contexts; the pure-JS hash covers plain-http hosting.
   const subtle = globalThis.crypto?.subtle;
   if (subtle) {
