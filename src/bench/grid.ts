@@ -84,6 +84,18 @@ function accumulationComparison(backend: BackendName, steps: number): BenchJob[]
   return [1, 4].map((k) => trainerJob({ model: 'cnn-small', backend, batchSize: 256, accumulationSteps: k, steps }));
 }
 
+/**
+ * fp16-activations (packed halves, fp32 compute) on WebGPU, against fp32: at batch 256, whose fp32 partner is
+ * accumulationComparison's K=1 job (same config but the precision), for the true peak and step time; and, unless
+ * `accuracySteps` is null, both precisions over a longer run at batch 64 for validation accuracy and step time.
+ */
+function packedActivationsComparison(model: ModelName, peakSteps: number, accuracySteps: number | null): BenchJob[] {
+  const jobs = [trainerJob({ model, backend: 'webgpu', batchSize: 256, precision: 'fp16-activations', steps: peakSteps })];
+  if (accuracySteps === null) return jobs;
+  return [...jobs, ...(['fp32', 'fp16-activations'] as const).map((precision) =>
+    trainerJob({ model, backend: 'webgpu', batchSize: 64, precision, steps: accuracySteps }))];
+}
+
 /** fp32 against fp16-storage (half-float textures) on WebGL, the one backend with real fp16 storage. */
 function precisionComparison(steps: number): BenchJob[] {
   return (['fp32', 'fp16-storage'] as const).map((precision) =>
@@ -97,7 +109,8 @@ function defaultGrid(): BenchJob[] {
     jobs.push(...loopComparison('mlp', backend, 32, 60, true));
     jobs.push(matmulJob(backend, [512, 1024], 1500));
   }
-  jobs.push(...accumulationComparison('webgpu', 2));
+  jobs.push(...accumulationComparison('webgpu', 3));
+  jobs.push(...packedActivationsComparison('cnn-small', 3, 50));
   jobs.push(...precisionComparison(3));
   return jobs;
 }
@@ -108,6 +121,7 @@ function quickGrid(): BenchJob[] {
   jobs.push(trainerJob({ model: 'cnn-small', backend: 'cpu', batchSize: 32, steps: 5 }));
   for (const backend of BACKENDS) jobs.push(matmulJob(backend, [512], 800));
   jobs.push(...accumulationComparison('webgpu', 2));
+  jobs.push(...packedActivationsComparison('cnn-small', 2, null));
   jobs.push(...precisionComparison(2));
   return jobs;
 }
@@ -119,6 +133,8 @@ function fullGrid(): BenchJob[] {
     for (const backend of ['webgpu', 'webgl'] as const) jobs.push(trainerJob({ model, backend, batchSize: 32, steps: 6 }));
   }
   jobs.push(...accumulationComparison('webgl', 2));
+  jobs.push(trainerJob({ model: 'mobilenet-v2-tiny', backend: 'webgpu', batchSize: 256, steps: 2 }));
+  jobs.push(...packedActivationsComparison('mobilenet-v2-tiny', 2, null));
   return jobs;
 }
 
@@ -127,19 +143,20 @@ export const GRIDS: Record<string, () => BenchGrid> = {
     name: 'default',
     description: 'cnn-small and mlp at batch 32 on WebGPU, WebGL and CPU (trainer gpu-resident; trainer cpu-upload and plain tfjs loop '
       + 'twice each, A B B A), '
-      + 'matmul peak per backend, cnn-small batch 256 K=1 vs K=4 on WebGPU, fp32 vs fp16-storage on WebGL',
+      + 'matmul peak per backend, cnn-small batch 256 K=1 vs K=4 and fp32 vs fp16-activations on WebGPU (and both '
+      + 'precisions for 50 steps at batch 64), fp32 vs fp16-storage on WebGL',
     jobs: defaultGrid(),
   }),
   quick: () => ({
     name: 'quick',
     description: 'cnn-small batch 32 on WebGPU and WebGL (trainer and plain loop), CPU trainer only, fewer steps, '
-      + 'one matmul size, cnn-small batch 256 K=1 vs K=4 on WebGPU, fp32 vs fp16-storage on WebGL',
+      + 'one matmul size, cnn-small batch 256 K=1 vs K=4 and fp32 vs fp16-activations on WebGPU, fp32 vs fp16-storage on WebGL',
     jobs: quickGrid(),
   }),
   full: () => ({
     name: 'full',
     description: 'the default grid plus mobilenet-v2-tiny, efficientnet-lite-tiny and resnet-mini on WebGPU and WebGL, '
-      + 'and K=1 vs K=4 on WebGL as well',
+      + 'K=1 vs K=4 on WebGL as well, and mobilenet-v2-tiny batch 256 fp32 vs fp16-activations on WebGPU',
     jobs: fullGrid(),
   }),
 };

@@ -88,6 +88,7 @@ function trainerRow(outcome: Extract<JobOutcome, { kind: 'trainer' }>, config: R
     stepsCompleted: r?.timing.stepsCompleted ?? 0,
     samplesPerSec: r?.timing.samplesPerSec ?? null,
     truePeakBytes: r?.memory.truePeakBytes ?? null,
+    stepPeakBytes: r?.memory.timeline.length ? Math.max(...r.memory.timeline.map((sample) => sample.peakBytes)) : null,
     truePeakSource: r?.memory.truePeakSource ?? null,
     truePeakNote: r?.memory.truePeakNote ?? null,
     logicalPeakBytes: r?.memory.logicalPeakBytes ?? null,
@@ -121,6 +122,7 @@ function plainRow(outcome: Extract<JobOutcome, { kind: 'plain' }>, config: Plain
     stepsCompleted: r?.stepsCompleted ?? 0,
     samplesPerSec: r?.samplesPerSec ?? null,
     truePeakBytes: null,
+    stepPeakBytes: null,
     truePeakSource: null,
     truePeakNote: 'not measured for the plain loop',
     logicalPeakBytes: null,
@@ -197,6 +199,16 @@ export const RATIO_SECTIONS: { id: RatioSection; title: string; intro: string }[
     title: 'fp16 storage ÷ fp32 true peak (target ≤ 0.6 where real fp16 storage exists)',
     intro: 'Real fp16 storage exists only on WebGL (half-float textures; arithmetic stays fp32). The verdict uses the bytes of '
       + 'textures the backend held, the one WebGL figure computed from each texture\'s format.',
+  },
+  {
+    id: 'fp16-activations',
+    title: 'fp16-activations ÷ fp32 on WebGPU: true peak (target ≤ 0.65 at batch 256 for cnn-small or mobilenet-v2-tiny), '
+      + 'step time (target ≤ 1.3), validation accuracy (target within 1 pp after ≥ 20 steps)',
+    intro: 'fp16-activations keeps the activations the backward pass reads as packed halves (two binary16 per 32-bit word) and '
+      + 'computes in fp32; it runs the same model (same seeded weights, same batches) through its own backward pass, which also '
+      + 'frees each tensor after its last use and recomputes BatchNorm/ReLU outputs instead of keeping them, so not all of the '
+      + 'saving is the halves: the estimate columns say how much the kept activations themselves weigh. Each pair differs only '
+      + 'in the precision.',
   },
   {
     id: 'flops',
@@ -408,6 +420,78 @@ function precisionRatios(rows: BenchRow[]): BenchRatio[] {
   return ratios;
 }
 
+/** Steps after which a validation accuracy says something about the precision rather than the initial weights. */
+const ACCURACY_MIN_STEPS = 20;
+
+function packedActivationRatios(rows: BenchRow[]): BenchRatio[] {
+  const ratios: BenchRatio[] = [];
+  const trainers = rows.filter((r) => r.kind === 'trainer');
+  for (const packed of trainers.filter((r) => r.precision === 'fp16-activations')) {
+    const full = trainers.find((r) => r.precision === 'fp32' && r.model === packed.model && r.backend === packed.backend
+      && r.batchSize === packed.batchSize && r.accumulationSteps === packed.accumulationSteps && r.dataPipeline === packed.dataPipeline);
+    const where = `${packed.model} b${packed.batchSize} K${packed.accumulationSteps} ${packed.dataPipeline} on ${packed.backend}`;
+    const peakTargeted = packed.batchSize === 256 && (packed.model === 'cnn-small' || packed.model === 'mobilenet-v2-tiny');
+    const estimates = packed.estimatedBytes !== null && full?.estimatedBytes != null
+      ? `Analytic estimate (weights, gradients, Adam, kept activations): fp32 ${mb(full.estimatedBytes)}, fp16-activations ${mb(packed.estimatedBytes)}.`
+      : null;
+    ratios.push(ratio(
+      'fp16-activations', `fp16-activations ÷ fp32 true peak, ${where}`, 'true peak fp16-activations', 'true peak fp32',
+      memoryOf(packed, (r) => r.truePeakBytes), memoryOf(full, (r) => r.truePeakBytes), mb,
+      peakTargeted ? { max: 0.65 } : null,
+      [peakTargeted ? null : 'The target (≤ 0.65) is for cnn-small or mobilenet-v2-tiny at batch 256.', estimates,
+        memoryCaveat(packed, 'fp16-activations'), memoryCaveat(full, 'fp32')].filter(Boolean).join(' ') || null,
+      packed.backend === 'cpu' ? 'The CPU backend has no GPU memory to measure.'
+        : [memoryMissing(packed, 'fp16-activations'), memoryMissing(full, 'fp32')].filter(Boolean).join(' '),
+    ));
+    const packedSteps = memoryOf(packed, (r) => r.stepPeakBytes);
+    const fullSteps = memoryOf(full, (r) => r.stepPeakBytes);
+    if (packedSteps !== null && fullSteps !== null && (packedSteps !== packed.truePeakBytes || fullSteps !== full!.truePeakBytes)) {
+      ratios.push(ratio(
+        'fp16-activations', `fp16-activations ÷ fp32 true peak of the training steps alone, ${where}`,
+        'step peak fp16-activations', 'step peak fp32', packedSteps, fullSteps, mb, null,
+        'A run\'s true peak also covers its validation passes (fp32 inference at batch 256, the same in both precisions); '
+          + 'here it did not come from the training steps in at least one of the two runs. This line takes the largest '
+          + 'per-step peak of each run\'s memory timeline instead.',
+        '',
+      ));
+    }
+    ratios.push(ratio(
+      'fp16-activations', `fp16-activations ÷ fp32 median step, ${where}`, 'fp16-activations median step', 'fp32 median step',
+      done(packed) ? packed.medianStepMs : null, done(full) ? full.medianStepMs : null, ms, { max: 1.3 },
+      done(packed) && done(full) && packed.p10StepMs !== null && full.p10StepMs !== null
+        ? `p10–p90: fp16-activations ${packed.p10StepMs.toFixed(0)}–${packed.p90StepMs!.toFixed(0)} ms (n=${packed.steadySteps}), `
+          + `fp32 ${full.p10StepMs.toFixed(0)}–${full.p90StepMs!.toFixed(0)} ms (n=${full.steadySteps}). fp16-activations also checks `
+          + 'the gradients for inf/NaN (loss scaling) every step.'
+        : null,
+      [whyMissing(packed, 'fp16-activations'), whyMissing(full, 'fp32')].filter(Boolean).join(' '),
+    ));
+    ratios.push(accuracyDifference(packed, full, where));
+  }
+  return ratios;
+}
+
+/** |fp32 − fp16-activations| final validation accuracy, in percentage points; a target only after enough steps. */
+function accuracyDifference(packed: BenchRow, full: BenchRow | undefined, where: string): BenchRatio {
+  const name = `|fp32 − fp16-activations| final validation accuracy, ${where}`;
+  const formula = 'fp32 val accuracy − fp16-activations val accuracy';
+  const targeted = packed.stepsCompleted >= ACCURACY_MIN_STEPS;
+  const missing = [whyMissing(packed, 'fp16-activations'), whyMissing(full, 'fp32')].filter(Boolean).join(' ');
+  const a = done(full) ? full.valAccuracy : null;
+  const b = done(packed) ? packed.valAccuracy : null;
+  const base = { section: 'fp16-activations' as const, name, numerator: a, denominator: b, target: targeted ? '≤ 1 pp' : null };
+  if (a === null || b === null) {
+    return { ...base, formula, value: null, verdict: 'n/a', note: missing || 'a run has no validation accuracy.' };
+  }
+  const value = Math.abs(a - b) * 100;
+  return {
+    ...base,
+    formula: `fp32 ${(a * 100).toFixed(2)} % − fp16-activations ${(b * 100).toFixed(2)} % (same batches, same initial weights)`,
+    value,
+    verdict: targeted ? (value <= 1 ? 'PASS' : 'MISS') : 'info',
+    note: targeted ? null : `Only ${packed.stepsCompleted} step(s): the accuracy says little yet; the target applies from ${ACCURACY_MIN_STEPS} steps.`,
+  };
+}
+
 function flopsRatios(rows: BenchRow[], matmul: MatmulResult[]): BenchRatio[] {
   const ratios: BenchRatio[] = [];
   for (const row of rows.filter((r) => r.kind === 'trainer' && r.accumulationSteps === 1 && r.precision === 'fp32')) {
@@ -465,6 +549,7 @@ export function buildReport(input: ReportInput): BenchReport {
     ...backendRatios(rows),
     ...accumulationRatios(rows),
     ...precisionRatios(rows),
+    ...packedActivationRatios(rows),
     ...flopsRatios(rows, matmul),
   ];
   return {

@@ -126,6 +126,11 @@ export interface BenchRow {
   stepsCompleted: number;
   samplesPerSec: number | null;
   truePeakBytes: number | null;
+  /**
+   * The most bytes in use during the optimizer steps alone (the largest per-step peak of the run's memory timeline),
+   * without the validation passes, which run the fp32 inference model at batch 256 whatever the precision.
+   */
+  stepPeakBytes: number | null;
   truePeakSource: string | null;
   truePeakNote: string | null;
   logicalPeakBytes: number | null;
@@ -145,7 +150,7 @@ export interface BenchRow {
   wallMs: number;
 }
 
-export type RatioSection = 'trainer-vs-plain' | 'backends' | 'accumulation' | 'fp16' | 'flops';
+export type RatioSection = 'trainer-vs-plain' | 'backends' | 'accumulation' | 'fp16' | 'fp16-activations' | 'flops';
 
 export interface BenchRatio {
   section: RatioSection;
@@ -156,7 +161,7 @@ export interface BenchRatio {
   numerator: number | null;
   denominator: number | null;
   value: number | null;
-  /** e.g. "≤ 1.05"; null where the issue sets none. */
+  /** e.g. "≤ 1.05" (or "≤ 1 pp" for a difference); null where the issue sets none. */
   target: string | null;
   verdict: 'PASS' | 'MISS' | 'info' | 'n/a';
   /** Why a figure is n/a, or what to keep in mind reading it. */

@@ -3,7 +3,12 @@
  * label). Validation, the UI's controls and (later) shareable links all derive from this table.
  */
 
-export const DATASET_IDS = ['mnist', 'fashion-mnist'] as const;
+import { USER_DATASET_ID_PATTERN, type UserDatasetId } from './data/user-dataset-id';
+
+/** Datasets shipped with the app as files in public/data (written by scripts/prepare-data.mjs). */
+export const SHIPPED_DATASET_IDS = ['mnist', 'fashion-mnist'] as const;
+/** Datasets every browser has: shipped, or generated in the training worker (synthetic-shapes). */
+export const DATASET_IDS = [...SHIPPED_DATASET_IDS, 'synthetic-shapes'] as const;
 export const MODEL_NAMES = ['mlp', 'cnn-small', 'mobilenet-v2-tiny', 'efficientnet-lite-tiny', 'resnet-mini'] as const;
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'cpu'] as const;
 /**
@@ -13,15 +18,20 @@ export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'cpu'] as const;
  *   saves no memory on any backend.
  * fp16-storage: WebGL only, WEBGL_FORCE_F16_TEXTURES: every tensor (weights and Adam moments too, no master copy)
  *   is stored in half-float textures; arithmetic in fp32 shaders; dynamic loss scaling.
+ * fp16-activations: WebGPU (and cpu): the activations kept for the backward pass are stored as packed halves (two
+ *   binary16 per 32-bit word, no shader-f16 needed); compute, weights, Adam state and gradients stay fp32; dynamic
+ *   loss scaling (src/core/models/packed/network.ts). Not on WebGL: its textures cannot hold packed bits.
  */
-export const PRECISIONS = ['fp32', 'mixed-fp16', 'fp16-storage'] as const;
+export const PRECISIONS = ['fp32', 'mixed-fp16', 'fp16-storage', 'fp16-activations'] as const;
 /**
  * cpu-upload: each batch is converted on the CPU and uploaded (the naive path).
  * gpu-resident: the training and validation subsets are uploaded once; batches are gathered on the GPU.
  */
 export const DATA_PIPELINES = ['gpu-resident', 'cpu-upload'] as const;
 
-export type DatasetId = (typeof DATASET_IDS)[number];
+export type BuiltInDatasetId = (typeof DATASET_IDS)[number];
+/** A built-in dataset, or a folder the user imported into this browser ("user:" and a prefix of its fingerprint). */
+export type DatasetId = BuiltInDatasetId | UserDatasetId;
 export type ModelName = (typeof MODEL_NAMES)[number];
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export type BackendName = Exclude<BackendChoice, 'auto'>;
@@ -59,6 +69,8 @@ interface FieldBase<T> {
 export interface EnumField<T extends string = string> extends FieldBase<T> {
   kind: 'enum';
   values: readonly T[];
+  /** Values beyond the list that are also valid (imported datasets), and how a message names them. */
+  open?: { pattern: RegExp; description: string };
 }
 export interface NumberField extends FieldBase<number> {
   kind: 'int' | 'number';
@@ -75,7 +87,8 @@ type FieldTable = { [K in keyof RunConfig]: RunConfig[K] extends string ? EnumFi
 export const RUN_CONFIG_FIELDS: FieldTable = {
   dataset: {
     kind: 'enum', values: DATASET_IDS, default: 'mnist', label: 'Dataset',
-    help: 'Images shipped with the app; nothing is downloaded from elsewhere.',
+    open: { pattern: USER_DATASET_ID_PATTERN, description: 'user:<8–64 hex digits of its fingerprint> for an imported folder' },
+    help: 'Shipped with the app, generated, or a folder you imported; nothing is downloaded from elsewhere.',
   },
   model: {
     kind: 'enum', values: MODEL_NAMES, default: 'cnn-small', label: 'Model',
@@ -96,7 +109,8 @@ export const RUN_CONFIG_FIELDS: FieldTable = {
   precision: {
     kind: 'enum', values: PRECISIONS, default: 'fp32', label: 'Precision',
     help: 'mixed-fp16 rounds activations and gradients to half precision (emulated: no memory saving); '
-      + 'fp16-storage stores tensors as half floats (WebGL only).',
+      + 'fp16-storage stores tensors as half floats (WebGL only); '
+      + 'fp16-activations stores the activations kept for backprop as packed halves, fp32 compute (WebGPU, CPU).',
   },
   dataPipeline: {
     kind: 'enum', values: DATA_PIPELINES, default: 'gpu-resident', label: 'Data pipeline',
@@ -151,8 +165,9 @@ function describeValue(value: unknown): string {
 
 function checkField(spec: FieldSpec, value: unknown): string | null {
   if (spec.kind === 'enum') {
-    if (typeof value === 'string' && (spec.values as readonly string[]).includes(value)) return null;
-    return `${spec.label} must be one of ${spec.values.join(', ')}; got ${describeValue(value)}.`;
+    if (typeof value === 'string' && ((spec.values as readonly string[]).includes(value) || spec.open?.pattern.test(value))) return null;
+    const choices = spec.open ? `${spec.values.join(', ')}, or ${spec.open.description}` : spec.values.join(', ');
+    return `${spec.label} must be one of ${choices}; got ${describeValue(value)}.`;
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     return `${spec.label} must be a number; got ${describeValue(value)}.`;
@@ -200,6 +215,13 @@ export function validateRunConfig(input: unknown): ConfigValidation {
       field: 'precision',
       message: 'fp16-storage exists only on the WebGL backend (half-float textures): choose backend webgl, ' +
         'or precision mixed-fp16 on other backends.',
+    });
+  }
+  if (candidate.precision === 'fp16-activations' && candidate.backend === 'webgl') {
+    errors.push({
+      field: 'precision',
+      message: 'fp16-activations packs two halves into each 32-bit word, which the WebGL backend cannot store (its '
+        + 'textures hold int32 tensors as floats): choose backend webgpu (or auto, or cpu), or precision fp16-storage on WebGL.',
     });
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config: candidate };

@@ -11,6 +11,15 @@ export function precisionNote(precision: RunConfig['precision'], environment: En
       + 'precision, arithmetic runs in fp32 shaders. There is no fp32 master copy, so dynamic loss scaling matters.';
   }
   const f16 = environment?.adapter ? ` This adapter ${environment.adapter.shaderF16 ? 'has' : 'does not have'} shader-f16; tfjs does not use it.` : '';
+  if (precision === 'fp16-activations') {
+    const where = environment && environment.backend !== 'webgpu'
+      ? ` On the ${environment.backend} backend the saving is in its own memory, not GPU memory.` : '';
+    return 'Real fp16 storage of activations (WebGPU, no shader-f16 needed): what the backward pass reads is kept as '
+      + 'packed halves, two per 32-bit word (exact IEEE rounding, overflow to ±inf). Compute, weights (fp32 master copy), '
+      + 'Adam state and gradients stay fp32. Part of the memory saving is the schedule, not the halves: BatchNorm and ReLU '
+      + 'outputs are recomputed elementwise in the backward pass instead of kept, and each tensor is freed right after its '
+      + `last use. Dynamic loss scaling skips steps with inf/NaN gradients.${where}${f16}`;
+  }
   return 'fp16 numerics emulated — no memory saving. Weights stay fp32 (master copy); every layer output, the gradient '
     + 'flowing back through it and the weight gradients are rounded to half precision; dynamic loss scaling starts at 2^15 '
     + `and skips steps with inf/NaN gradients.${f16}`;

@@ -8,6 +8,7 @@ import { memoryLevel } from '../measure/budget';
 import { createMemoryInstrument, measureLogicalPeak, type MemoryInstrument } from '../measure/gpu-memory';
 import { quantile, summarizeStepTimes } from '../measure/stats';
 import { MODEL_BUILDERS, analyzeModel } from '../models';
+import { buildStoredActivationNetwork, estimateWithKeptActivations } from '../models/packed/network';
 import type { EpochRecord, RunMemory, RunResult, RunStatus } from '../result';
 import { createRng, type Rng } from '../rng';
 import { createBatchSource, type BatchSource } from './batches';
@@ -24,6 +25,8 @@ export interface TrainerHooks {
 }
 
 const EVAL_BATCH = 256;
+/** How long work queued on a lost device may take to fail by itself before the run stops waiting for it. */
+const LOST_DEVICE_GRACE_MS = 2000;
 const GIB = 2 ** 30;
 
 /** Everything one optimizer step needs. */
@@ -37,6 +40,8 @@ interface StepContext {
   scaler: DynamicLossScaler | null;
   /** mixed-fp16: weight gradients are rounded to half precision as well. */
   roundGradients: boolean;
+  /** The training-mode forward whose gradients are taken: model.apply, or fp16-activations' packed network. */
+  trainingForward: (x: tf.Tensor) => tf.Tensor;
 }
 
 export interface AccumulatedStep {
@@ -60,7 +65,7 @@ function mapGrads(grads: tf.NamedTensorMap, f: (name: string, g: tf.Tensor) => t
  * micro-batch's activations are alive at a time; the sum costs one gradient-sized buffer.
  */
 export function accumulatedGradients(ctx: StepContext, indices: Int32Array): AccumulatedStep {
-  const { model, optimizer, variables, source, accumulationSteps: k, scaler } = ctx;
+  const { optimizer, variables, source, accumulationSteps: k, scaler } = ctx;
   const micro = indices.length / k;
   const lossScale = scaler?.scale ?? 1;
   let summed: tf.NamedTensorMap | null = null;
@@ -74,7 +79,7 @@ export function accumulatedGradients(ctx: StepContext, indices: Int32Array): Acc
     let accuracy: tf.Scalar | null = null;
     let loss: tf.Scalar | null = null;
     const { value, grads } = optimizer.computeGradients(() => {
-      const logits = model.apply(x, { training: true }) as tf.Tensor;
+      const logits = ctx.trainingForward(x);
       accuracy = tf.keep(tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat().mean() as tf.Scalar);
       loss = tf.keep(tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar);
       return lossScale === 1 ? loss : tf.mul(loss, lossScale);
@@ -200,6 +205,8 @@ function buildModel(config: RunConfig, dataset: ImageDataset, rng: Rng): { model
 }
 
 export function createStepContext(config: RunConfig, model: tf.LayersModel, source: BatchSource): StepContext {
+  // fp16-activations: the same model and variables, trained through its own backward pass with packed activations.
+  const network = config.precision === 'fp16-activations' ? buildStoredActivationNetwork(model) : null;
   return {
     model,
     optimizer: tf.train.adam(config.learningRate),
@@ -208,6 +215,7 @@ export function createStepContext(config: RunConfig, model: tf.LayersModel, sour
     accumulationSteps: config.accumulationSteps,
     scaler: config.precision === 'fp32' ? null : new DynamicLossScaler(),
     roundGradients: config.precision === 'mixed-fp16',
+    trainingForward: network ? (x) => network.apply(x) : (x) => model.apply(x, { training: true }) as tf.Tensor,
   };
 }
 
@@ -272,6 +280,7 @@ export async function runTraining(
   let estimate: RunMemory['estimate'] = null;
   try {
     estimate = analyzeModel(model, micro).memory;
+    if (config.precision === 'fp16-activations') estimate = estimateWithKeptActivations(estimate, model);
   } catch {
     // A layer the analyser has no rule for: the estimate is reported as missing, not guessed.
   }
@@ -291,8 +300,12 @@ export async function runTraining(
   let ctx: StepContext | null = null;
   let memory: MemoryInstrument | null = null;
   const faults = watchGpuFaults();
-  // Work queued on a lost device may never complete: every wait on the device ends when the device is lost.
-  const lostError = faults?.lost.then((message) => { throw new Error(message); });
+  // Work queued on a lost device may never complete: every wait on the device ends once the device is lost.
+  // Queued work usually fails soon after the loss (its read-backs are aborted) and then cleans up after itself; the
+  // grace period lets it, so only work that truly hangs is abandoned with its tensors.
+  const lostError = faults?.lost.then((message) => new Promise<never>((_, reject) => {
+    setTimeout(() => reject(new Error(message)), LOST_DEVICE_GRACE_MS);
+  }));
   lostError?.catch(() => {}); // it is only ever raced, never awaited alone
   const untilDeviceLost = <T>(work: Promise<T>): Promise<T> => {
     if (!lostError) return work;

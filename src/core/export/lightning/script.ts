@@ -115,6 +115,9 @@ function precisionComment(config: RunConfig): string {
     case 'fp16-storage':
       return 'PyTorch has no twin of WebGL half-float storage: "16-mixed" (fp16 compute, fp32 master weights) is the ' +
         'nearest and needs a CUDA GPU';
+    case 'fp16-activations':
+      return 'the app stores the activations kept for backprop as packed halves and computes in fp32; "16-mixed" also ' +
+        'keeps them in fp16 (and computes in fp16 where safe) and needs a CUDA GPU';
   }
 }
 

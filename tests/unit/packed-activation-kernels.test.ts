@@ -1,0 +1,10 @@
+/** The stored-activation kernels' cpu versions (see packed-activation-kernels.shared.ts). */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll } from 'vitest';
+import { kernelSuite } from './packed-activation-kernels.shared';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+kernelSuite('cpu');
