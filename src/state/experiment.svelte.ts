@@ -28,20 +28,22 @@ export class ExperimentLinks {
   message = $state<string | null>(null);
   warnings = $state<string[]>([]);
   shared = $state.raw<LinkedResults | null>(null);
+  /** The imported folder the last opened link's dataset refers to (its images never travel in a link). */
+  importedDataset = $state<ImportedDatasetRef | null>(null);
 
   constructor(
     private readonly config: () => RunConfig,
     private readonly setConfig: (config: RunConfig) => void,
     private readonly sweep: SweepRunner,
     private readonly decision: DecisionSettings,
-    private readonly importedDataset: () => ImportedDatasetRef | null,
+    private readonly currentImportedDataset: () => ImportedDatasetRef | null,
   ) {}
 
   current(): ExperimentState {
     const d = this.decision;
     return $state.snapshot({
       sweep: { base: this.config(), axes: this.sweep.axes },
-      importedDataset: this.importedDataset(),
+      importedDataset: this.currentImportedDataset(),
       weights: Object.fromEntries(CRITERION_ID_LIST.map((id) => [id, d.weights[id] ?? 0])) as Record<CriterionId, number>,
       communityScores: d.communityScores as ExperimentState['communityScores'],
       customCriteria: d.customCriteria,
@@ -76,6 +78,7 @@ export class ExperimentLinks {
     this.decision.customCriteria = state.customCriteria;
     this.decision.removedCriteria = [...state.removedCriteria];
     this.decision.accuracyPolicy = { ...state.accuracyPolicy };
+    this.importedDataset = state.importedDataset;
     this.locked = state.locked;
     this.hidden = state.hidden;
     this.shared = decoded.results ? { results: decoded.results, entries: runEntriesFromSharedResults(decoded.results) } : null;

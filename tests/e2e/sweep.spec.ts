@@ -1,5 +1,6 @@
 import { expect, expectBackend, test, type PageWatch } from './fixtures';
 import type { Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 
 /** Row ids of the decision matrix, in ranking order. */
 const ranking = (page: Page) => page.getByTestId('matrix-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-row-id')));
@@ -58,6 +59,22 @@ test('a 2×2 sweep fills the matrix live, a cancelled run leaves the others inta
   await expect(page.locator('tr.winner')).toContainText('Winner');
   // The cancelled row stays last whatever the weights.
   expect((await ranking(page)).at(-1)).toMatch(/^cnn-small·b32·k1·/);
+
+  // Exports of what is on screen: the matrix as CSV, and the winner as a PyTorch Lightning script for 4 GPUs.
+  const text = async (button: string) => {
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: button }).click();
+    const file = await download;
+    return { name: file.suggestedFilename(), body: readFileSync((await file.path())!, 'utf8') };
+  };
+  const csv = await text('CSV');
+  expect(csv.name).toBe('decision-matrix.csv');
+  expect(csv.body).toContain('cnn-small · batch 32 · K=2');
+  await page.getByLabel('GPUs for the Lightning script').fill('4');
+  const script = await text('Lightning script of the winner');
+  expect(script.name).toMatch(/\.py$/);
+  expect(script.body).toContain('accumulate_grad_batches=2');
+  expect(script.body).toContain('strategy="ddp"');
 
   expect(watch.consoleErrors).toEqual([]);
   expect(watch.foreignRequests).toEqual([]);
