@@ -23,6 +23,9 @@ interface HistoryDb extends DBSchema {
   runs: { key: number; value: Omit<HistoryEntry, 'key'> & { key?: number } };
 }
 
+/** When a run is saved, as stored with it (ISO 8601, UTC). */
+export const savedAtNow = (): string => new Date().toISOString();
+
 export class HistoryError extends Error {
   override name = 'HistoryError';
 }

@@ -1,5 +1,5 @@
 import type { RunResult } from '../core/result';
-import { HistoryStore, type HistoryEntry } from '../lib/history-store';
+import { HistoryStore, savedAtNow, type HistoryEntry } from '../lib/history-store';
 
 /**
  * The saved runs, as the page shows them. Saving never blocks or loses a result: when storage fails, the error is
@@ -24,7 +24,7 @@ export class RunHistory {
     const store = await this.store;
     if (!store) return;
     try {
-      const entry = { savedAt: new Date().toISOString(), label, result };
+      const entry = { savedAt: savedAtNow(), label, result };
       const key = await store.add(entry);
       this.error = null;
       // Newest first; no re-read of every saved result (each is a structured clone on the main thread).
