@@ -56,9 +56,18 @@ export interface EpochEvent extends EpochRecord {
   type: 'epoch';
 }
 
+/** A trained model in tfjs's save format (model.json's contents and the weights), for download. */
+export interface TrainedModel {
+  modelTopology: object;
+  weightSpecs: { name: string; shape: number[]; dtype: string }[];
+  weightData: ArrayBuffer;
+}
+
 export interface DoneEvent {
   type: 'done';
   result: RunResult;
+  /** The trained model, when the run finished; it is not part of the result (history, links), only downloadable. */
+  model: TrainedModel | null;
 }
 
 export interface FailedEvent {

@@ -1,6 +1,6 @@
 import { defaultRunConfig, validateRunConfig, type FieldError, type RunConfig } from '../core/config';
 import type { Environment } from '../core/environment';
-import type { MemoryEvent, ReadyEvent, StepEvent, WorkerEvent } from '../core/events';
+import type { MemoryEvent, ReadyEvent, StepEvent, TrainedModel, WorkerEvent } from '../core/events';
 import type { EpochRecord, RunResult } from '../core/result';
 import { FrameBatch } from '../lib/frame-batch';
 import { WorkerClient } from './worker-client';
@@ -19,6 +19,8 @@ export class TrainingSession {
   epochs = $state.raw<EpochRecord[]>([]);
   memory = $state.raw<MemoryEvent[]>([]);
   lastResult = $state<RunResult | null>(null);
+  /** The last finished run's trained model, for download (kept out of the reactive result). */
+  lastModel = $state.raw<TrainedModel | null>(null);
   error = $state<string | null>(null);
   results = $state.raw<RunResult[]>([]);
 
@@ -113,6 +115,7 @@ export class TrainingSession {
       case 'done':
       case 'failed':
         this.liveBatch.flush();
+        this.lastModel = event.type === 'done' ? event.model : null;
         this.finish(event.result, event.type === 'failed' ? event.message : null);
         break;
     }

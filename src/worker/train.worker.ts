@@ -7,7 +7,7 @@ import { validateRunConfig, type BackendChoice } from '../core/config';
 import { DatasetError } from '../core/data/dataset';
 import { loadDataset } from '../core/data/load';
 import type { Environment } from '../core/environment';
-import type { WorkerEvent, WorkerRequest } from '../core/events';
+import type { TrainedModel, WorkerEvent, WorkerRequest } from '../core/events';
 import { initBackend, type BackendOptions } from '../core/train/backend';
 import { runTraining } from '../core/train/trainer';
 
@@ -46,6 +46,8 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
     return;
   }
   const config = validation.config;
+  // Set by the trainer's callback (an object, so the narrowing below sees the assignment).
+  const trained: { model: TrainedModel | null } = { model: null };
   try {
     const [env, dataset] = await Promise.all([
       backendFor(config.backend, { webglFloat16Textures: config.precision === 'fp16-storage' }),
@@ -55,9 +57,12 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
       emit: post,
       isCancelled: () => cancelled,
       sinceStartMs: () => performance.now() - requestedAt,
+      onTrainedModel: (model) => { trained.model = model; },
     });
     if (result.status === 'failed') post({ type: 'failed', message: result.reason ?? 'The run failed.', result });
-    else post({ type: 'done', result });
+    // The weights move to the page instead of being copied.
+    else if (trained.model) scope.postMessage({ type: 'done', result, model: trained.model } satisfies WorkerEvent, [trained.model.weightData]);
+    else post({ type: 'done', result, model: null });
   } catch (error) {
     const message = error instanceof DatasetError ? error.message : `The run could not start: ${(error as Error).message}`;
     post({ type: 'failed', message, result: null });

@@ -6,6 +6,11 @@ test('finished runs are saved as they finish, survive a reload, and open as a ma
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('run-status')).toHaveText(/^Finished/, { timeout: 120_000 });
   await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(1);
+  // The trained model downloads in tfjs's format: model.json, then its weights.
+  const files: string[] = [];
+  page.on('download', (download) => files.push(download.suggestedFilename()));
+  await page.getByRole('button', { name: /Download the trained model/ }).click();
+  await expect.poll(() => files).toEqual(['mlp-mnist.json', 'mlp-mnist.weights.bin']);
 
   await page.reload();
   const saved = page.getByTestId('history-table').locator('tbody tr');

@@ -56,3 +56,20 @@ test('a workshop link locks and hides the controls the instructor chose', async 
   await expect(participant.getByLabel('Accumulation steps values')).toBeEditable();
   expect(watch.consoleErrors).toEqual([]);
 });
+
+test('the Content-Security-Policy blocks injected inline scripts and eval', async ({ page }) => {
+  await page.goto('./');
+  const outcome = await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'window.inlineScriptRan = true';
+    document.head.append(script);
+    let evalRan = false;
+    try {
+      evalRan = eval('true') as boolean;
+    } catch {
+      // Refused by script-src 'self': what we want.
+    }
+    return { inline: (window as unknown as { inlineScriptRan?: boolean }).inlineScriptRan ?? false, evalRan };
+  });
+  expect(outcome).toEqual({ inline: false, evalRan: false });
+});

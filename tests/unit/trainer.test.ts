@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type RunConfig } from '../../src/core/config';
 import { loadBinaryDataset, type ImageDataset } from '../../src/core/data/dataset';
 import type { Environment } from '../../src/core/environment';
-import type { StepEvent, TrainerEvent } from '../../src/core/events';
+import type { StepEvent, TrainedModel, TrainerEvent } from '../../src/core/events';
 import { MODEL_BUILDERS } from '../../src/core/models';
 import { createRng } from '../../src/core/rng';
 import { initBackend } from '../../src/core/train/backend';
@@ -106,6 +106,22 @@ describe('training loop on the tfjs CPU backend', () => {
     expect(result.inference.msPerExample).toBeGreaterThan(0);
     // One inference pass over the validation batch is far cheaper than the training loop that includes a validation pass.
     expect(result.inference.msPerExample! * result.inference.batch).toBeLessThan(result.timing.totalMs);
+  });
+
+  it('hands over the trained model in tfjs format, and tfjs loads it back with every weight', async () => {
+    let saved: TrainedModel | null = null;
+    const config: RunConfig = { ...defaultRunConfig(), ...TINY };
+    const result = await runTraining(config, dataset, environment, {
+      emit: () => {}, isCancelled: () => false, onTrainedModel: (model) => { saved = model; },
+    });
+    expect(result.status).toBe('done');
+    const model = saved! as TrainedModel;
+    expect(model.weightData.byteLength).toBe(result.model.params * 4);
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory({
+      modelTopology: model.modelTopology, weightSpecs: model.weightSpecs as tf.io.WeightsManifestEntry[], weightData: model.weightData,
+    }));
+    expect(loaded.countParams()).toBe(result.model.params);
+    loaded.dispose();
   });
 
   it('fails with a clear reason when the subset is smaller than one batch', async () => {

@@ -3,7 +3,7 @@ import { microBatchSize, type RunConfig } from '../config';
 import type { ImageDataset } from '../data/dataset';
 import { epochBatches, evalBatches, splitDataset, stratifiedSubset } from '../data/splits';
 import type { Environment } from '../environment';
-import type { TrainerEvent } from '../events';
+import type { TrainedModel, TrainerEvent } from '../events';
 import { memoryLevel } from '../measure/budget';
 import { createMemoryInstrument, measureLogicalPeak, type MemoryInstrument } from '../measure/gpu-memory';
 import { quantile, summarizeStepTimes } from '../measure/stats';
@@ -22,6 +22,8 @@ export interface TrainerHooks {
   isCancelled(): boolean;
   /** Milliseconds since the run request arrived, for the "time to first step" figure. */
   sinceStartMs?(): number;
+  /** Receives the trained model in tfjs's save format when the run finished (before the model is disposed). */
+  onTrainedModel?(model: TrainedModel): void;
 }
 
 const EVAL_BATCH = 256;
@@ -194,6 +196,22 @@ async function measureInference(model: tf.LayersModel, source: BatchSource, indi
     tf.dispose(x);
   }
   return { msPerExample: quantile(times, 0.5) / batch.length, batch: batch.length };
+}
+
+/** The model as tfjs's save format holds it: the topology, the weight specs and one buffer of weights. */
+async function savedModel(model: tf.LayersModel): Promise<TrainedModel> {
+  let saved: TrainedModel | null = null;
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    const weightData = artifacts.weightData;
+    saved = {
+      modelTopology: artifacts.modelTopology as object,
+      weightSpecs: (artifacts.weightSpecs ?? []) as TrainedModel['weightSpecs'],
+      // tfjs may hand the weights over as several buffers; one is what model.weights.bin holds.
+      weightData: Array.isArray(weightData) ? tf.io.concatenateArrayBuffers(weightData) : weightData ?? new ArrayBuffer(0),
+    };
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  }));
+  return saved!;
 }
 
 /** The model with the run's precision policy and BatchNorm momentum applied. */
@@ -399,6 +417,7 @@ export async function runTraining(
     trainEnd = now();
     // After the clock stops: wall time is training and validation only.
     if (status === 'done') inference = await untilDeviceLost(measureInference(model, source, validationIndices));
+    if (status === 'done' && hooks.onTrainedModel) hooks.onTrainedModel(await savedModel(model));
   } catch (error) {
     // A lost device makes later calls fail with unhelpful messages; the fault says what really happened.
     const message = faults?.fault() ?? ((error as Error).message || String(error));
