@@ -35,7 +35,7 @@ test('a 50-configuration sweep runs to the end: no leaked tensors, stable heap, 
   await page.goto('./');
   await expectBackend(page, 'webgpu');
   // mlp on 2 % of MNIST (160 training images), 25 batch sizes × 2 accumulation steps = 50 runs of a few steps each.
-  await page.getByLabel('Subset fraction').fill('0.02');
+  await page.getByLabel('Subset fraction', { exact: true }).fill('0.02');
   await page.getByRole('checkbox', { name: 'cnn-small' }).uncheck();
   await page.getByRole('checkbox', { name: 'mobilenet-v2-tiny' }).uncheck();
   const batchSizes = Array.from({ length: 25 }, (_, i) => 8 + 2 * i);

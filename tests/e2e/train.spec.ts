@@ -7,9 +7,9 @@ test('trains cnn-small on 10 % of MNIST for one epoch on WebGPU with the default
 
   // The defaults are the quick-validation recipe: cnn-small, MNIST, 10 % of the data, one epoch.
   await expect(page.getByLabel('Model', { exact: true })).toHaveValue('cnn-small');
-  await expect(page.getByLabel('Dataset')).toHaveValue('mnist');
-  await expect(page.getByLabel('Subset fraction')).toHaveValue('0.1');
-  await expect(page.getByLabel('Epochs')).toHaveValue('1');
+  await expect(page.getByLabel('Dataset', { exact: true })).toHaveValue('mnist');
+  await expect(page.getByLabel('Subset fraction', { exact: true })).toHaveValue('0.1');
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('1');
 
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeEnabled();
@@ -38,11 +38,12 @@ test('invalid settings are refused with a message per field and Run stays disabl
   await page.getByLabel('Batch size', { exact: true }).fill('30');
   await page.getByLabel('Accumulation steps', { exact: true }).fill('4');
   await expect(page.getByText('Batch size 30 is not divisible by 4 accumulation steps')).toBeVisible();
-  await page.getByLabel('Subset fraction').fill('0');
-  await expect(page.getByText('Subset fraction must be in (0, 1]; got 0.')).toBeVisible();
+  await page.getByLabel('Subset fraction', { exact: true }).fill('0');
+  // In the run configuration (the sweep summary repeats it: the sweep shares these settings).
+  await expect(page.getByRole('group', { name: 'Run configuration' }).getByText('Subset fraction must be in (0, 1]; got 0.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeDisabled();
   await page.getByLabel('Batch size', { exact: true }).fill('32');
-  await page.getByLabel('Subset fraction').fill('0.1');
+  await page.getByLabel('Subset fraction', { exact: true }).fill('0.1');
   await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
   expect(watch.consoleErrors).toEqual([]);
 });
@@ -51,7 +52,7 @@ test('Stop cancels a run at once and keeps what was measured', async ({ page, wa
   await page.goto('./');
   await expectBackend(page, 'webgpu');
   await page.getByLabel('Model', { exact: true }).selectOption('mlp');
-  await page.getByLabel('Subset fraction').fill('1');
+  await page.getByLabel('Subset fraction', { exact: true }).fill('1');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('phase')).toContainText('step', { timeout: 60_000 });
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
