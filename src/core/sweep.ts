@@ -2,10 +2,11 @@
  * A sweep: one base configuration and, for each axis, the set of values to try. Its candidates are the cartesian
  * product of the axes, each validated as a RunConfig; invalid combinations are set aside with their messages.
  */
-import { RUN_CONFIG_FIELDS, defaultRunConfig, validateRunConfig, type RunConfig } from './config';
-import { DATASET_CATALOG } from './data/catalog';
+import { RUN_CONFIG_FIELDS, defaultRunConfig, validateRunConfig, type DatasetId, type ModelName, type RunConfig } from './config';
+import { datasetCard } from './data/catalog';
 import { SPLIT_FRACTIONS } from './data/splits';
-import { MODEL_CATALOG } from './models/catalog';
+import type { UserDatasetSummary } from './data/user-import';
+import { MODEL_CATALOG, type CatalogInputShape } from './models/catalog';
 
 /** The axes a sweep can vary; every other RunConfig field is shared by all candidates (SweepSpec.base). */
 export const SWEEP_AXES = ['model', 'batchSize', 'accumulationSteps', 'precision', 'dataPipeline', 'backend'] as const;
@@ -160,47 +161,111 @@ export function estimateCandidateMs(
 }
 
 /**
- * The throughput this machine really reached: training FLOPs per second of the latest finished run (3 × forward FLOPs
- * per example × its steady samples/s), or null when no finished run has a steady throughput.
+ * How much a finished run's throughput says about a candidate: the fields that change FLOP/s the most, weighted so that
+ * a match on an earlier field outweighs matches on all later ones. On tfjs's CPU backend cnn-small trains at about a tenth
+ * of the mlp's FLOP/s (calibrating one on the other was off ×11–×14 in wall time), and the mlp at batch 64 at about
+ * twice its FLOP/s at batch 16 (tests/unit/sweep-estimate.test.ts).
+ */
+const SIMILARITY: readonly [keyof RunConfig, number][] = [['model', 8], ['backend', 4], ['batchSize', 2], ['precision', 1]];
+
+/**
+ * The throughput this machine really reached: training FLOPs per second (3 × forward FLOPs per example × its steady
+ * samples/s) of a finished run, or null when no finished run has a steady throughput. With `like`, the run most like
+ * that configuration (same model, then backend, then batch size, then precision); the latest one among equals.
  */
 export function measuredThroughput(
   results: readonly { status: string; config: RunConfig; environment?: { backend: string }; timing: { samplesPerSec: number | null } }[],
   forwardFlops: (config: RunConfig) => number | null,
+  like?: RunConfig,
 ): ThroughputAssumption | null {
+  let best: ThroughputAssumption | null = null;
+  let bestScore = -1;
   for (let i = results.length - 1; i >= 0; i--) {
     const result = results[i]!;
     const flops = forwardFlops(result.config);
     const samplesPerSec = result.timing.samplesPerSec;
     if (result.status !== 'done' || flops === null || samplesPerSec === null || !(samplesPerSec > 0)) continue;
+    const score = like ? SIMILARITY.reduce((sum, [field, weight]) => sum + (result.config[field] === like[field] ? weight : 0), 0) : 0;
+    if (score <= bestScore) continue;
     const trainingFlopsPerSec = 3 * flops * samplesPerSec;
-    return {
+    best = {
       trainingFlopsPerSec,
       source: `${(trainingFlopsPerSec / 1e9).toFixed(2)} GFLOP/s, measured by the ${result.config.model} run on ${result.environment?.backend ?? result.config.backend}`,
     };
+    bestScore = score;
   }
-  return null;
+  return best;
 }
 
-/** Forward FLOPs per example of a configuration from the catalogs (null for a dataset they do not know). */
-export function catalogForwardFlops(config: RunConfig): number | null {
-  const dataset = DATASET_CATALOG[config.dataset];
-  return dataset ? MODEL_CATALOG[config.model].forwardFlops[dataset.shape] : null;
+/** An input image's shape. */
+export interface ImageShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+function parseShape(shape: string): ImageShape {
+  const [height, width, channels] = shape.split('x').map(Number) as [number, number, number];
+  return { height, width, channels };
 }
 
 /**
- * The whole sweep's estimated duration: the throughput measured by the latest finished run when there is one, else
- * the assumption for this kind of adapter. Null when a candidate's dataset has no catalog entry.
+ * Forward FLOPs per example of a model on inputs of `shape` (10 classes): the catalog's figure when its table has the
+ * shape; otherwise a · pixels + b · input values, with a and b fitted to the table's two shapes (convolutions after
+ * the first layer cost per pixel whatever the input's channels; a dense layer on the flattened input costs per input
+ * value). Exact at both table shapes; within 15 % of analyzeModel for the shapes an import makes (32 or 64 px, grey or
+ * RGB: at most 14 %, grey images on the depthwise models), and the class count moves it by under 1 %
+ * (tests/unit/sweep.test.ts).
+ */
+export function modelForwardFlops(model: ModelName, shape: ImageShape): number {
+  const table = MODEL_CATALOG[model].forwardFlops;
+  const exact = table[`${shape.height}x${shape.width}x${shape.channels}` as CatalogInputShape];
+  if (exact !== undefined) return exact;
+  const [s1, s2] = (Object.keys(table) as CatalogInputShape[]).map((key) => {
+    const { height, width, channels } = parseShape(key);
+    return { pixels: height * width, values: height * width * channels, flops: table[key] };
+  }) as [{ pixels: number; values: number; flops: number }, { pixels: number; values: number; flops: number }];
+  // Cramer's rule for a · pixels + b · values = flops at both table shapes.
+  const det = s1.pixels * s2.values - s2.pixels * s1.values;
+  const a = (s1.flops * s2.values - s2.flops * s1.values) / det;
+  const b = (s1.pixels * s2.flops - s2.pixels * s1.flops) / det;
+  const pixels = shape.height * shape.width;
+  return a * pixels + b * pixels * shape.channels;
+}
+
+/** Image count and shape of a built-in or imported dataset (null for an imported one this browser does not have). */
+export function datasetInput(id: DatasetId, userDatasets: readonly UserDatasetSummary[] = []): (ImageShape & { count: number }) | null {
+  const card = datasetCard(id, userDatasets);
+  return card ? { count: card.count, ...parseShape(card.actualShape ?? card.shape) } : null;
+}
+
+/** Forward FLOPs per example of a configuration (null for an imported dataset this browser does not have). */
+export function catalogForwardFlops(config: RunConfig, userDatasets: readonly UserDatasetSummary[] = []): number | null {
+  const input = datasetInput(config.dataset, userDatasets);
+  return input ? modelForwardFlops(config.model, input) : null;
+}
+
+/**
+ * The whole sweep's estimated duration: each candidate at the throughput measured by the finished run most like it
+ * (measuredThroughput) when there is one, else at the assumption for this kind of adapter. Imported datasets are found
+ * in `userDatasets`; null when a candidate's dataset is not there.
  */
 export function estimateSweepMs(
   candidates: readonly SweepCandidate[], finished: Parameters<typeof measuredThroughput>[0], isSoftwareAdapter: boolean,
+  userDatasets: readonly UserDatasetSummary[] = [],
 ): { totalMs: number; source: string } | null {
-  const throughput = measuredThroughput(finished, catalogForwardFlops) ?? assumedThroughput(isSoftwareAdapter);
+  const forwardFlops = (config: RunConfig) => catalogForwardFlops(config, userDatasets);
+  const sources = new Set<string>();
   let totalMs = 0;
   for (const { config } of candidates) {
-    const flops = catalogForwardFlops(config);
-    const dataset = DATASET_CATALOG[config.dataset];
-    if (flops === null || !dataset) return null;
-    totalMs += estimateCandidateMs(config, dataset, flops, throughput);
+    const input = datasetInput(config.dataset, userDatasets);
+    if (!input) return null;
+    const throughput = measuredThroughput(finished, forwardFlops, config) ?? assumedThroughput(isSoftwareAdapter);
+    sources.add(throughput.source);
+    totalMs += estimateCandidateMs(config, input, modelForwardFlops(config.model, input), throughput);
   }
-  return { totalMs, source: throughput.source };
+  const source = sources.size === 1 ? [...sources][0]!
+    : sources.size === 0 ? (measuredThroughput(finished, forwardFlops) ?? assumedThroughput(isSoftwareAdapter)).source
+      : `throughput measured by ${sources.size} earlier runs, each candidate at the one most like it`;
+  return { totalMs, source };
 }

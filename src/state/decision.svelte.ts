@@ -3,6 +3,15 @@ import {
   type MatrixFromRunsOptions,
 } from '../core/matrix';
 
+/** Every decision setting, as links carry them. */
+export interface DecisionState {
+  weights: Readonly<Record<string, number>>;
+  communityScores: Readonly<Record<string, number>>;
+  customCriteria: readonly CustomCriterion[];
+  removedCriteria: readonly string[];
+  accuracyPolicy: AccuracyPolicy;
+}
+
 /**
  * How the user wants to decide: weights, manual scores per architecture, added and removed criteria, and how accuracy
  * enters. Everything here is shareable (links) and feeds matrixFromRuns.
@@ -53,11 +62,19 @@ export class DecisionSettings {
     }
   }
 
+  /** Replaces every setting (e.g. from a link); copies, so later edits never reach back into `settings`. */
+  load(settings: DecisionState): void {
+    this.weights = { ...settings.weights };
+    this.communityScores = { ...settings.communityScores };
+    this.customCriteria = settings.customCriteria.map((c) => ({ ...c, scores: { ...c.scores } }));
+    this.removedCriteria = [...settings.removedCriteria];
+    this.accuracyPolicy = { ...settings.accuracyPolicy };
+  }
+
   restoreDefaults(): void {
-    this.weights = { ...DEFAULT_WEIGHTS };
-    this.communityScores = { ...DEFAULT_COMMUNITY_SCORES };
-    this.customCriteria = [];
-    this.removedCriteria = [];
-    this.accuracyPolicy = { ...DEFAULT_ACCURACY_POLICY };
+    this.load({
+      weights: DEFAULT_WEIGHTS, communityScores: DEFAULT_COMMUNITY_SCORES, customCriteria: [], removedCriteria: [],
+      accuracyPolicy: DEFAULT_ACCURACY_POLICY,
+    });
   }
 }

@@ -73,11 +73,7 @@ export class ExperimentLinks {
     const { state } = decoded;
     this.setConfig(state.sweep.base);
     this.sweep.axes = state.sweep.axes;
-    this.decision.weights = { ...state.weights };
-    this.decision.communityScores = { ...state.communityScores };
-    this.decision.customCriteria = state.customCriteria;
-    this.decision.removedCriteria = [...state.removedCriteria];
-    this.decision.accuracyPolicy = { ...state.accuracyPolicy };
+    this.decision.load(state);
     this.importedDataset = state.importedDataset;
     this.locked = state.locked;
     this.hidden = state.hidden;
