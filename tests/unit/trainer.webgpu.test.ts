@@ -195,12 +195,13 @@ describe('memory budget monitor on Node WebGPU', () => {
 });
 
 describe('gradient accumulation saves activation memory (true peak, Node WebGPU)', () => {
-  it('cnn-small at batch 64: K=4 peaks lower than K=1 at the same effective batch', async () => {
-    // 1 % of the training split is one batch of 64: one optimizer step per run, each on a fresh backend.
+  it('cnn-small at batch 256: K=4 peaks at most 0.6 × K=1 at the same effective batch', async () => {
+    // 3.5 % of the 8,000 training images (≈ 280) holds one full batch of 256: one optimizer step per run, each on a fresh
+    // backend.
     const peakOf = async (accumulationSteps: number) => {
       await freshWebGpuBackend();
       const config: RunConfig = {
-        ...defaultRunConfig(), model: 'cnn-small', backend: 'webgpu', batchSize: 64, accumulationSteps, subsetFraction: 0.01,
+        ...defaultRunConfig(), model: 'cnn-small', backend: 'webgpu', batchSize: 256, accumulationSteps, subsetFraction: 0.035,
       };
       const result = await runTraining(config, dataset, environment, { emit: () => {}, isCancelled: () => false });
       expect(result.status).toBe('done');
@@ -209,7 +210,8 @@ describe('gradient accumulation saves activation memory (true peak, Node WebGPU)
     };
     const k1 = await peakOf(1);
     const k4 = await peakOf(4);
-    console.info(`[measure] cnn-small batch 64 true peak: K=1 ${(k1 / 2 ** 20).toFixed(2)} MiB, K=4 ${(k4 / 2 ** 20).toFixed(2)} MiB, ratio ${(k4 / k1).toFixed(3)}`);
-    expect(k4).toBeLessThan(k1);
-  });
+    console.info(`[measure] cnn-small batch 256 true peak: K=1 ${(k1 / 2 ** 20).toFixed(2)} MiB, K=4 ${(k4 / 2 ** 20).toFixed(2)} MiB, ratio ${(k4 / k1).toFixed(3)}`);
+    // The activations of a micro-batch of 64 instead of 256 dominate: the issue's target is ≤ 0.6.
+    expect(k4 / k1).toBeLessThanOrEqual(0.6);
+  }, 300_000);
 });
