@@ -1,7 +1,7 @@
 import type { RunConfig } from '../core/config';
 import type { Environment } from '../core/environment';
 import type { RowStatus } from '../core/matrix/types';
-import { MODEL_CATALOG } from '../core/models/catalog';
+import { BATCH_NORM_RECALIBRATION_IMAGES, MODEL_CATALOG } from '../core/models/catalog';
 
 /** What the chosen precision really does on the backend in use: no toggle claims a saving it does not make. */
 export function precisionNote(precision: RunConfig['precision'], environment: Environment | null): string {
@@ -30,8 +30,12 @@ export function accumulationNote(config: Pick<RunConfig, 'batchSize' | 'accumula
   const { batchSize, accumulationSteps: k } = config;
   if (batchSize % k !== 0) return 'The batch size must be a multiple of the accumulation steps.';
   const base = `Micro-batch ${batchSize / k} × ${k} accumulation step${k === 1 ? '' : 's'} = effective batch ${batchSize}.`;
-  if (k === 1 || !MODEL_CATALOG[config.model].hasBatchNorm) return base;
-  return `${base} BatchNorm sees statistics of each micro-batch of ${batchSize / k}, not of the full batch, and updates `
+  if (!MODEL_CATALOG[config.model].hasBatchNorm) return base;
+  // A short run's moving averages lag behind the weights; see batch-norm-statistics.ts.
+  const precise = ` Before each validation BatchNorm's statistics are recomputed from ${BATCH_NORM_RECALIBRATION_IMAGES} training images `
+    + 'with the current weights (precise BatchNorm): the moving averages of a short run lag behind the weights.';
+  if (k === 1) return `${base}${precise}`;
+  return `${base}${precise} BatchNorm sees statistics of each micro-batch of ${batchSize / k}, not of the full batch, and updates `
     + `its moving averages once per micro-batch with momentum 0.9^(1/${k}) ≈ ${(0.9 ** (1 / k)).toFixed(4)}, so the averages `
     + 'decay as if updated once per step.';
 }

@@ -13,6 +13,12 @@ export interface ModelCard {
   forwardFlops: Record<CatalogInputShape, number>;
 }
 
+/**
+ * Training images whose statistics replace BatchNorm's moving averages before each validation
+ * (src/core/train/batch-norm-statistics.ts); here so the UI can say so without loading tfjs.
+ */
+export const BATCH_NORM_RECALIBRATION_IMAGES = 128;
+
 export type CatalogInputShape = '28x28x1' | '32x32x3';
 
 export const MODEL_CATALOG: Record<ModelName, ModelCard> = {

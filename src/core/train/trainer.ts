@@ -8,6 +8,7 @@ import { memoryLevel } from '../measure/budget';
 import { createMemoryInstrument, measureLogicalPeak, type MemoryInstrument } from '../measure/gpu-memory';
 import { quantile, summarizeStepTimes } from '../measure/stats';
 import { MODEL_BUILDERS, analyzeModel } from '../models';
+import { BATCH_NORM_RECALIBRATION_IMAGES } from '../models/catalog';
 import { buildStoredActivationNetwork, estimateWithKeptActivations } from '../models/packed/network';
 import type { EpochRecord, RunMemory, RunResult, RunStatus } from '../result';
 import { createRng, type Rng } from '../rng';
@@ -15,6 +16,7 @@ import { createBatchSource, type BatchSource } from './batches';
 import { watchGpuFaults } from './gpu-faults';
 import { DynamicLossScaler, allFinite, roundToFloat16Tensor, unscaleGradients } from './precision';
 import { adjustBatchNormMomentum, roundLayerOutputsToFloat16 } from './precision-policy';
+import { recalibrateBatchNorm } from './batch-norm-statistics';
 
 export interface TrainerHooks {
   emit(event: TrainerEvent): void;
@@ -355,7 +357,8 @@ export async function runTraining(
     let step = 0;
     epochs: for (let epoch = 1; epoch <= config.epochs; epoch++) {
       const epochStart = now();
-      for (const batch of epochBatches(trainIndices, config.batchSize, rng)) {
+      const batches = epochBatches(trainIndices, config.batchSize, rng);
+      for (const batch of batches) {
         if (hooks.isCancelled()) break epochs;
         const t0 = now();
         let outcome: StepOutcome;
@@ -393,6 +396,9 @@ export async function runTraining(
         if (fault) throw new Error(fault);
         if (!Number.isFinite(loss)) throw new Error(`The loss became ${loss} at step ${step}: training diverged; lower the learning rate.`);
       }
+      // The epoch's shuffled images: a sample of every class for the BatchNorm statistics.
+      const recalibrationImages = Int32Array.from(batches.flatMap((b) => Array.from(b)).slice(0, BATCH_NORM_RECALIBRATION_IMAGES));
+      recalibrateBatchNorm(model, source, recalibrationImages, micro);
       const validation = await untilDeviceLost(evaluate(model, source, validationIndices, hooks.isCancelled));
       if (!validation) break;
       epochMs.push(now() - epochStart);
