@@ -9,7 +9,7 @@
  */
 import { microBatchSize, validateRunConfig, type RunConfig } from '../../config';
 import { SPLIT_FRACTIONS, SPLIT_SEED } from '../../data/splits';
-import { MODEL_CATALOG } from '../../models/catalog';
+import { BATCH_NORM_RECALIBRATION_IMAGES, MODEL_CATALOG } from '../../models/catalog';
 import { TORCH_ARCHITECTURES, pythonClasses, type ImageShape, type LayerShape } from './architectures';
 
 /** The tfjs BatchNorm layers' momentum and epsilon (src/core/models/mobilenet-v2-tiny.ts, tfjs's default epsilon). */
@@ -95,7 +95,9 @@ function expectedShapesLiteral(layers: readonly LayerShape[]): string {
 const BATCH_NORM_SETTINGS = `# tfjs's BatchNorm momentum ${TFJS_BATCH_NORM_MOMENTUM} is the share of the running statistics kept; PyTorch's
 # momentum is the share of the new batch (1 − ${TFJS_BATCH_NORM_MOMENTUM}). The app updates the statistics every micro-batch
 # with ${TFJS_BATCH_NORM_MOMENTUM}^(1/K), so that one optimizer step moves them as far as one full batch would; Lightning
-# also updates them every micro-batch.
+# also updates them every micro-batch. Before each validation the app also recomputed them from
+# ${BATCH_NORM_RECALIBRATION_IMAGES} training images (its runs are a few dozen steps, too short for the running averages to catch up
+# with the weights); over a full training here the running averages suffice.
 BATCH_NORM_MOMENTUM = 1 - ${TFJS_BATCH_NORM_MOMENTUM} ** (1 / ACCUMULATION_STEPS)
 BATCH_NORM_EPSILON = ${TFJS_BATCH_NORM_EPSILON}  # tfjs's default (PyTorch's is 1e-5)
 `;
