@@ -4,12 +4,12 @@
  * The webgpu kernels are checked the same way in packed-float16.webgpu.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   float16BitsToFloat32Bits, float32BitsToFloat16Bits, hasPackedFloat16Kernels, packFloat16, roundTripThroughFloat16,
   unpackFloat16,
 } from '../../src/core/train/packed-float16';
-import { EDGE_CASES, decodeHalf, firstMismatch, float32Cases } from './packed-float16-cases';
+import { EDGE_CASES, decodeHalf, firstMismatch, float32Cases, onBackendWithoutLeaks } from './packed-float16-cases';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -18,16 +18,9 @@ const bitsOf = (x: number) => {
   return u32[0]!;
 };
 
-let tensorsBefore = 0;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
-beforeEach(() => {
-  tensorsBefore = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(tensorsBefore);
-});
+const CASES = float32Cases();
+
+onBackendWithoutLeaks('cpu');
 
 describe('float32 ↔ binary16 bits (JavaScript, run by the cpu kernels)', () => {
   it('decodes every one of the 65536 half patterns exactly and encodes each back to itself (NaN to a NaN)', () => {
@@ -46,9 +39,8 @@ describe('float32 ↔ binary16 bits (JavaScript, run by the cpu kernels)', () =>
     }
   });
 
-  it('rounds ≈ 180k float32 values as IEEE binary16 does (nearest, ties to even, subnormals, ±inf on overflow)', () => {
-    const cases = float32Cases();
-    expect(firstMismatch(cases, cases.map(roundTripThroughFloat16))).toBeNull();
+  it('rounds ≈ 286k float32 values as IEEE binary16 does (nearest, ties to even, subnormals, ±inf on overflow)', () => {
+    expect(firstMismatch(CASES, CASES.map(roundTripThroughFloat16))).toBeNull();
   });
 
   it.each(EDGE_CASES)('$x → $expected', ({ x, expected }) => {
@@ -78,14 +70,13 @@ describe('PackFloat16 / UnpackFloat16 kernels on cpu', () => {
     tf.dispose([x, packed.words]);
   });
 
-  it('round-trips ≈ 180k values (odd count) through packed words to roundToFloat16, bit for bit', async () => {
-    const cases = float32Cases();
-    expect(cases.length % 2).toBe(1);
-    const x = tf.tensor1d(cases);
+  it('round-trips ≈ 286k values (odd count) through packed words to roundToFloat16, bit for bit', async () => {
+    expect(CASES.length % 2).toBe(1);
+    const x = tf.tensor1d(CASES);
     const packed = packFloat16(x);
-    expect(packed.words.size).toBe((cases.length + 1) / 2);
+    expect(packed.words.size).toBe((CASES.length + 1) / 2);
     const back = unpackFloat16(packed);
-    expect(firstMismatch(cases, await back.data())).toBeNull();
+    expect(firstMismatch(CASES, await back.data())).toBeNull();
     tf.dispose([x, packed.words, back]);
   });
 

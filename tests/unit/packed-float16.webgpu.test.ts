@@ -6,39 +6,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { initBackend } from '../../src/core/train/backend';
+import { describe, expect, it, vi } from 'vitest';
 import { float32BitsToFloat16Bits, packFloat16, roundTripThroughFloat16, unpackFloat16 } from '../../src/core/train/packed-float16';
-import { EDGE_CASES, firstMismatch, float32Cases } from './packed-float16-cases';
+import { EDGE_CASES, firstMismatch, float32Cases, onBackendWithoutLeaks, padded, pipelineKeys } from './packed-float16-cases';
 
 const ODD_CASES = float32Cases();
-/** The same inputs padded to a multiple of 8 with 1.5: the vectorised pack (8 floats) and unpack (4 floats) shaders. */
-const VEC_CASES = (() => {
-  const padded = new Float32Array(Math.ceil(ODD_CASES.length / 8) * 8).fill(1.5);
-  padded.set(ODD_CASES);
-  return padded;
-})();
+/** The same inputs padded to a multiple of 8: the vectorised pack (8 floats) and unpack (4 floats) shaders. */
+const VEC_CASES = padded(ODD_CASES, 8);
 
-let backend: WebGPUBackend;
+const ourPipelines = () => pipelineKeys(/^(un)?packFloat16/);
 
-function ourPipelines(): string[] {
-  const cache = (backend as unknown as { pipelineCache: Record<string, unknown> }).pipelineCache;
-  return Object.keys(cache).filter((key) => /^(un)?packFloat16/.test(key)).sort();
-}
-
-beforeAll(async () => {
-  const environment = await initBackend('webgpu');
-  expect(environment.backend).toBe('webgpu');
-  backend = tf.backend() as WebGPUBackend;
-});
-
-let tensorsBefore = 0;
-beforeEach(() => {
-  tensorsBefore = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(tensorsBefore);
-});
+onBackendWithoutLeaks('webgpu');
 
 async function roundTrip(inputs: Float32Array): Promise<{ words: Uint32Array; unpacked: Float32Array }> {
   const x = tf.tensor1d(inputs);
@@ -51,7 +29,7 @@ async function roundTrip(inputs: Float32Array): Promise<{ words: Uint32Array; un
 }
 
 describe('PackFloat16 / UnpackFloat16 on Node WebGPU', () => {
-  it('round-trips ≈ 180k values to roundToFloat16 bit for bit: scalar shaders (odd length) and vec4 shaders', async () => {
+  it('round-trips ≈ 286k values to roundToFloat16 bit for bit: scalar shaders (odd length) and vec4 shaders', async () => {
     for (const inputs of [ODD_CASES, VEC_CASES]) {
       const { words, unpacked } = await roundTrip(inputs);
       expect(words.length).toBe(Math.ceil(inputs.length / 2));
@@ -79,7 +57,7 @@ describe('PackFloat16 / UnpackFloat16 on Node WebGPU', () => {
   });
 
   it('one dispatch per call, the logical shape kept, one pipeline per variant for every shape and rank', async () => {
-    const run = vi.spyOn(backend, 'runWebGPUProgram');
+    const run = vi.spyOn(tf.backend() as WebGPUBackend, 'runWebGPUProgram');
     const before = ourPipelines().length;
     try {
       for (const shape of [[64, 14, 14, 16], [7, 12], [3, 5, 7], [5]]) {

@@ -49,36 +49,52 @@ export interface GradientComparison {
   plan: PlanSummary[];
 }
 
-export async function compareWithAutodiff(name: ModelName, storage: ActivationStorage, input: InputShape, batch: number): Promise<GradientComparison> {
-  const reference = MODEL_BUILDERS[name].build(input, 10, createRng(11));
-  const model = MODEL_BUILDERS[name].build(input, 10, createRng(11));
+/** Every storage's comparison with one autodiff reference: the reference model is built and differentiated once. */
+export async function compareStoragesWithAutodiff(name: ModelName, storages: readonly ActivationStorage[], input: InputShape,
+  batch: number): Promise<GradientComparison[]> {
+  const build = () => MODEL_BUILDERS[name].build(input, 10, createRng(11));
+  const moving = (m: tf.LayersModel) => Promise.all(m.weights.filter((w) => !w.trainable).map(async (w) => (await w.read().data()) as Float32Array));
+  const reference = build();
+  const { x, y } = tf.tidy(() => ({
+    x: tf.randomUniform([batch, input.height, input.width, input.channels], 0, 1, 'float32', 5),
+    y: tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => (i * 7) % 10), 'int32'), 10).toFloat(),
+  }));
   try {
-    const network = buildStoredActivationNetwork(model, storage);
-    const { x, y } = tf.tidy(() => ({
-      x: tf.randomUniform([batch, input.height, input.width, input.channels], 0, 1, 'float32', 5),
-      y: tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => (i * 7) % 10), 'int32'), 10).toFloat(),
-    }));
     const expected = await lossAndGrads((t) => reference.apply(t, { training: true }) as tf.Tensor,
       reference.trainableWeights.map((w) => w.read() as tf.Variable), x, y);
-    const actual = await lossAndGrads((t) => network.apply(t), network.variables, x, y);
-    tf.dispose([x, y]);
+    const referenceMoving = await moving(reference);
     const totalNorm = Math.hypot(...expected.grads.map(norm));
     const floor = 1e-3 * totalNorm;
-    const totalError = Math.hypot(...expected.grads.map((g, i) => relativeError(actual.grads[i]!, g, 0) * norm(g))) / totalNorm;
-    const moving = (m: tf.LayersModel) => Promise.all(m.weights.filter((w) => !w.trainable).map(async (w) => (await w.read().data()) as Float32Array));
-    const [referenceMoving, modelMoving] = [await moving(reference), await moving(model)];
-    return {
-      referenceLoss: expected.loss,
-      loss: actual.loss,
-      totalError,
-      errors: reference.trainableWeights.map((w, i) => ({ name: w.name, error: relativeError(actual.grads[i]!, expected.grads[i]!, floor) })),
-      movingStatErrors: referenceMoving.map((values, i) => relativeError(modelMoving[i]!, values, 1e-3)),
-      plan: network.plan(),
-    };
+    const comparisons: GradientComparison[] = [];
+    for (const storage of storages) {
+      // A fresh copy per storage: the step moves BatchNorm's averages, which are compared after exactly one step.
+      const model = build();
+      try {
+        const network = buildStoredActivationNetwork(model, storage);
+        const actual = await lossAndGrads((t) => network.apply(t), network.variables, x, y);
+        const modelMoving = await moving(model);
+        comparisons.push({
+          referenceLoss: expected.loss,
+          loss: actual.loss,
+          totalError: Math.hypot(...expected.grads.map((g, i) => relativeError(actual.grads[i]!, g, 0) * norm(g))) / totalNorm,
+          errors: reference.trainableWeights.map((w, i) => ({ name: w.name, error: relativeError(actual.grads[i]!, expected.grads[i]!, floor) })),
+          movingStatErrors: referenceMoving.map((values, i) => relativeError(modelMoving[i]!, values, 1e-3)),
+          plan: network.plan(),
+        });
+      } finally {
+        model.dispose();
+      }
+    }
+    return comparisons;
   } finally {
+    tf.dispose([x, y]);
     reference.dispose();
-    model.dispose();
   }
+}
+
+/** One storage's comparison (compareStoragesWithAutodiff). */
+export async function compareWithAutodiff(name: ModelName, storage: ActivationStorage, input: InputShape, batch: number): Promise<GradientComparison> {
+  return (await compareStoragesWithAutodiff(name, [storage], input, batch))[0]!;
 }
 
 /** The whole gradient's error, the largest per-weight error and the median, for the [measure] line. */

@@ -5,28 +5,20 @@
  * way, what each layer keeps is as designed, and nothing leaks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MODEL_NAMES } from '../../src/core/config';
 import { MODEL_BUILDERS } from '../../src/core/models';
 import { buildStoredActivationNetwork, estimateWithKeptActivations, keptActivationBytes } from '../../src/core/models/packed/network';
 import { estimateMemory } from '../../src/core/models';
 import { createRng } from '../../src/core/rng';
+import { onBackendWithoutLeaks } from './packed-float16-cases';
 import { HALF_PRECISION_TOLERANCE, compareWithAutodiff, summarizeErrors } from './packed-gradients';
 
 /** Small images keep resnet-mini fast on the CPU backend; every layer class still runs (the last stages at 1×1 or 2×2). */
 const INPUT = { height: 8, width: 8, channels: 1 };
 const BATCH = 4;
 
-let tensorsBefore = 0;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
-beforeEach(() => {
-  tensorsBefore = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(tensorsBefore);
-});
+onBackendWithoutLeaks('cpu');
 
 describe.each(MODEL_NAMES)('%s', (name) => {
   it('float32 storage: loss and every weight gradient equal tfjs autodiff to float32 rounding', async () => {

@@ -4,16 +4,7 @@ import {
   DynamicLossScaler, FLOAT16_MAX, allFinite, float16RoundTrip, roundToFloat16, roundToFloat16Tensor, unscaleGradients,
 } from '../../src/core/train/precision';
 import { createRng } from '../../src/core/rng';
-
-/** Independent oracle: the value of a binary16 bit pattern, straight from the IEEE 754 definition. */
-function decodeHalf(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0x1f) return mantissa === 0 ? sign * Infinity : NaN;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  return sign * (1024 + mantissa) * 2 ** (exponent - 25);
-}
+import { decodeHalf, firstMismatch, float32Cases } from './packed-float16-cases';
 
 /** Finite non-negative halves in increasing order (bit patterns 0x0000..0x7bff are monotonic). */
 const POSITIVE_HALVES = Array.from({ length: 0x7c00 }, (_, bits) => decodeHalf(bits));
@@ -110,33 +101,13 @@ describe('roundToFloat16 (scalar)', () => {
   });
 });
 
-/** Float32 test inputs: every half, the midpoints and their float32 neighbours, random magnitudes, special values. */
-function float32Cases(): Float32Array {
-  const values: number[] = [];
-  const rng = createRng(2024);
-  for (let bits = 0; bits < 0x10000; bits++) values.push(decodeHalf(bits));
-  const f32 = new Float32Array(1);
-  const i32 = new Int32Array(f32.buffer);
-  for (let i = 0; i + 1 < POSITIVE_HALVES.length; i++) {
-    f32[0] = (POSITIVE_HALVES[i]! + POSITIVE_HALVES[i + 1]!) / 2; // exact: 12 significant bits
-    const mid = i32[0]!;
-    for (const delta of [-1, 0, 1]) {
-      i32[0] = mid + delta;
-      values.push(f32[0]!, -f32[0]!);
-    }
-  }
-  for (let i = 0; i < 20_000; i++) values.push((rng.next() < 0.5 ? -1 : 1) * 10 ** (rng.next() * 17 - 11));
-  values.push(0, -0, NaN, Infinity, -Infinity, 65504, -65504, 65519, 65520, -65520, 65519.99, 1e6, -1e6, 3e38,
-    2 ** -24, 2 ** -25, 2 ** -26, 1e-40, -1e-40, 2 ** -14, 2 ** 15, 2 ** 16 - 1);
-  return Float32Array.from(values);
-}
-
 describe('roundToFloat16Tensor (tfjs cpu backend)', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
   });
 
   it('equals the scalar rounding bit for bit on float32 inputs and leaks no tensors', () => {
+    // The shared inputs (packed-float16-cases.ts): every half, every tie and both its neighbours, random values, edges.
     const inputs = float32Cases();
     const baseline = tf.memory().numTensors;
     const x = tf.tensor1d(inputs);
@@ -144,8 +115,7 @@ describe('roundToFloat16Tensor (tfjs cpu backend)', () => {
     const actual = y.dataSync();
     tf.dispose([x, y]);
     expect(tf.memory().numTensors).toBe(baseline);
-    expect(actual.length).toBe(inputs.length);
-    for (let i = 0; i < inputs.length; i++) expectSame(actual[i]!, roundToFloat16(inputs[i]!), inputs[i]!);
+    expect(firstMismatch(inputs, actual)).toBeNull(); // the length too
   });
 
   it('keeps the shape of a higher-rank tensor', () => {

@@ -24,7 +24,7 @@
  * the webgpu backend is registered later or never. Nothing here imports a backend package at run time.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { FlatProgram, flatView, type WebGpuBackendLike } from './webgpu-program';
 
 export const FLOAT16_ROUND_TRIP = 'Float16RoundTrip';
 
@@ -54,16 +54,24 @@ export function roundFloat32BitsToFloat16(bits: number): number {
   if (a > INFINITY_BITS) return bits; // NaN, payload kept
   if (a >= OVERFLOW_BITS) return sign | INFINITY_BITS;
   if (a >= MIN_NORMAL_BITS) return sign | ((a + 0xfff + ((a >>> 13) & 1)) & 0xffffe000);
-  const exponent = a >>> 23;
-  if (exponent < 102) return sign; // |x| < 2^-25: ±0
-  const shift = 126 - exponent; // 14..24
+  if (a >>> 23 < 102) return sign; // |x| < 2^-25: ±0
+  scratchF32[0] = halfSubnormalQuanta(a) * TWO_POW_MINUS_24; // exact: q ≤ 1024
+  return sign | scratchU32[0]!;
+}
+
+/**
+ * q = round(|x| / 2^-24), ties to even, for |x| < 2^-14 whose bits `a` have an exponent of 102 or more (less rounds
+ * to ±0): the 24-bit significand shifted right by 126 − exponent (14..24). q ≤ 1024. Shared with packed-float16.ts,
+ * whose half bits are sign | q.
+ */
+export function halfSubnormalQuanta(a: number): number {
+  const shift = 126 - (a >>> 23);
   const significand = (a & 0x7fffff) | 0x800000;
   let q = significand >>> shift;
   const rest = significand & ((1 << shift) - 1);
   const half = 1 << (shift - 1);
   if (rest > half || (rest === half && (q & 1) === 1)) q++;
-  scratchF32[0] = q * TWO_POW_MINUS_24; // exact: q ≤ 1024
-  return sign | scratchU32[0]!;
+  return q;
 }
 
 function roundFloat32ArrayToFloat16(values: Float32Array): Float32Array {
@@ -103,16 +111,13 @@ const cpuKernel: tf.KernelFunc = ({ inputs, backend }) => {
 // webgpu
 // ---------------------------------------------------------------------------------------------------------------
 
-/** WGSL for scalars (U = u32) and vec4s (U = vec4<u32>): the same algorithm, branch-free with select(). */
-function wgslRound(u: string, f: string): string {
+/**
+ * WGSL of halfSubnormalQuanta for U = u32 or vec4<u32>, branch-free: the shift is clamped to 14..25 (25 and more
+ * give q = 0, the right answer there). Shared with packed-float16.ts.
+ */
+export function wgslHalfSubnormalQuanta(u: string): string {
   return `
-  fn float16RoundTrip(v : ${f}) -> ${f} {
-    let bits = bitcast<${u}>(v);
-    let signBit = bits & ${u}(0x80000000u);
-    let a = bits & ${u}(0x7fffffffu);
-    // Normal half: keep 10 of 23 significand bits, ties to even.
-    let normal = (a + ${u}(0xfffu) + ((a >> ${u}(13u)) & ${u}(1u))) & ${u}(0xffffe000u);
-    // Half subnormal: q = round(|v| / 2^-24), then q * 2^-24 (exact). shift = 126 - exponent, clamped to 14..25.
+  fn halfSubnormalQuanta(a : ${u}) -> ${u} {
     let exponent = a >> ${u}(23u);
     let shift = clamp(${u}(126u) - min(exponent, ${u}(126u)), ${u}(14u), ${u}(25u));
     let significand = (a & ${u}(0x7fffffu)) | ${u}(0x800000u);
@@ -120,8 +125,21 @@ function wgslRound(u: string, f: string): string {
     let rest = significand & ((${u}(1u) << shift) - ${u}(1u));
     let halfway = ${u}(1u) << (shift - ${u}(1u));
     let up = (rest > halfway) | ((rest == halfway) & ((q0 & ${u}(1u)) == ${u}(1u)));
-    let q = q0 + select(${u}(0u), ${u}(1u), up);
-    let subnormal = bitcast<${u}>(${f}(q) * bitcast<f32>(0x33800000u));
+    return q0 + select(${u}(0u), ${u}(1u), up);
+  }`;
+}
+
+/** WGSL for scalars (U = u32) and vec4s (U = vec4<u32>): the same algorithm, branch-free with select(). */
+function wgslRound(u: string, f: string): string {
+  return `${wgslHalfSubnormalQuanta(u)}
+  fn float16RoundTrip(v : ${f}) -> ${f} {
+    let bits = bitcast<${u}>(v);
+    let signBit = bits & ${u}(0x80000000u);
+    let a = bits & ${u}(0x7fffffffu);
+    // Normal half: keep 10 of 23 significand bits, ties to even.
+    let normal = (a + ${u}(0xfffu) + ((a >> ${u}(13u)) & ${u}(1u))) & ${u}(0xffffe000u);
+    // Half subnormal: q * 2^-24 (exact).
+    let subnormal = bitcast<${u}>(${f}(halfSubnormalQuanta(a)) * bitcast<f32>(0x33800000u));
     var r = select(subnormal, normal, a >= ${u}(0x38800000u));
     r = select(r, ${u}(0x7f800000u), a >= ${u}(0x477ff000u));
     r = select(r | signBit, bits, a > ${u}(0x7f800000u));
@@ -130,59 +148,30 @@ function wgslRound(u: string, f: string): string {
 }
 
 /**
- * A flat elementwise program. The kernel hands tfjs 1-D views of input and output, so the pipeline's cache key
- * (shaderKey + ranks + dtypes + dispatch kind) is the same for every shape: at most a vec4 and a scalar pipeline
- * (and their variants for tensors over 65535 workgroups, where tfjs folds the dispatch into 2-D).
+ * Flat (webgpu-program.ts): at most a vec4 and a scalar pipeline (and their variants for tensors over 65535
+ * workgroups, where tfjs folds the dispatch into 2-D).
  */
-class Float16RoundTripProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  variableNames = ['A'];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  size = true;
-  outputComponent: number;
-  variableComponents: number[];
-
-  constructor(size: number) {
-    const components = size % 4 === 0 ? 4 : 1;
-    this.outputShape = [size];
-    this.outputComponent = components;
-    this.variableComponents = [components];
-    this.shaderKey = components === 4 ? 'float16RoundTrip_vec4' : 'float16RoundTrip';
-    this.dispatch = [Math.ceil(size / (this.workgroupSize[0] * components)), 1, 1];
-  }
-
-  getUserCode(): string {
-    const vec4 = this.outputComponent === 4;
-    return `
-  ${wgslRound(vec4 ? 'vec4<u32>' : 'u32', vec4 ? 'vec4<f32>' : 'f32')}
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      // The conversion matters only for an int32 / bool buffer relabelled float32 by Cast (its own pipeline).
-      result[index] = float16RoundTrip(${vec4 ? 'vec4<f32>' : 'f32'}(A[index]));
-    }
-  }`;
-  }
-}
-
-/** What the kernel uses of tfjs-backend-webgpu's WebGPUBackend. */
-interface WebGpuBackendLike {
-  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  runWebGPUProgram(program: WebGPUProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType,
-    programDefinedUniform?: unknown, output?: tf.TensorInfo): tf.TensorInfo;
+function float16RoundTripProgram(size: number): FlatProgram {
+  const vec4 = size % 4 === 0;
+  const f = vec4 ? 'vec4<f32>' : 'f32';
+  return new FlatProgram({
+    shaderKey: vec4 ? 'float16RoundTrip_vec4' : 'float16RoundTrip',
+    variableNames: ['A'],
+    size,
+    outputComponent: vec4 ? 4 : 1,
+    functions: wgslRound(vec4 ? 'vec4<u32>' : 'u32', f),
+    // The conversion matters only for an int32 / bool buffer relabelled float32 by Cast (its own pipeline).
+    body: `result[index] = float16RoundTrip(${f}(A[index]));`,
+  });
 }
 
 const webgpuKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: tf.TensorInfo };
   assertFloat32(x);
   const gpu = backend as unknown as WebGpuBackendLike;
-  const size = tf.util.sizeFromShape(x.shape);
   const output = gpu.makeTensorInfo(x.shape, 'float32');
-  // 1-D views of the same buffers (as tfjs's own Reshape does): one pipeline for every rank and shape.
-  const flat = (t: tf.TensorInfo): tf.TensorInfo => ({ dataId: t.dataId, shape: [size], dtype: 'float32' });
-  gpu.runWebGPUProgram(new Float16RoundTripProgram(size), [flat(x)], 'float32', undefined, flat(output));
+  const program = float16RoundTripProgram(tf.util.sizeFromShape(x.shape));
+  gpu.runWebGPUProgram(program, [flatView(x)], 'float32', undefined, flatView(output));
   return output;
 };
 

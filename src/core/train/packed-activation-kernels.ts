@@ -23,8 +23,8 @@
  * WebGL has none of them: packed words cannot live in its float textures (see packed-float16.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { float16BitsToFloat32Bits, float32BitsToFloat16Bits, wgslFromHalfBits, wgslToHalfBits } from './packed-float16';
+import { FlatProgram, flatView, type WebGpuBackendLike } from './webgpu-program';
 
 export const STORED_MATERIALIZE = 'StoredMaterialize';
 export const STORED_ACTIVATION_GRAD = 'StoredActivationGrad';
@@ -266,112 +266,69 @@ function wgslSourceValue(packed: boolean): string {
   }`;
 }
 
-/**
- * A flat program over `size` output elements: `v` is the view's pre-activation value at `index`, `c` its channel;
- * `body` writes result[index]. `name` must tell apart every body a kernel uses (the shader key adds the rest).
- */
-class StoredElementwiseProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  size = true;
-  uniforms = 'channels : i32, cap : f32,';
-
-  constructor(name: string, size: number, variableNames: string[], private readonly packed: boolean,
-    private readonly affine: boolean, private readonly body: string) {
-    this.outputShape = [size];
-    this.variableNames = variableNames;
-    this.shaderKey = `${name}_${packed ? 'packed' : 'float'}${affine ? '_affine' : ''}`;
-    this.dispatch = [Math.ceil(size / this.workgroupSize[0]), 1, 1];
-  }
-
-  getUserCode(): string {
-    return `
-  ${wgslSourceValue(this.packed)}
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      let c = index % uniforms.channels;
-      let v = sourceValue(index)${this.affine ? ' * SCALE[c] + SHIFT[c]' : ''};
-      ${this.body}
-    }
-  }`;
-  }
-}
-
-/** Packs two affine-transformed floats of S into each output word (the view's value, then PackFloat16's rounding). */
-class StoredPackProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey = 'storedPack';
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  variableNames = ['S', 'SCALE', 'SHIFT'];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  size = true;
-  uniforms = 'channels : i32, count : i32,';
-
-  constructor(words: number) {
-    this.outputShape = [words];
-    this.dispatch = [Math.ceil(words / this.workgroupSize[0]), 1, 1];
-  }
-
-  getUserCode(): string {
-    return `
-  ${wgslToHalfBits('u32')}
-  fn halfAt(i : i32) -> u32 {
-    let c = i % uniforms.channels;
-    return toHalfBits(bitcast<u32>(S[i] * SCALE[c] + SHIFT[c]));
-  }
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      var hi = 0u;
-      if (2 * index + 1 < uniforms.count) {
-        hi = halfAt(2 * index + 1);
-      }
-      result[index] = bitcast<i32>(halfAt(2 * index) | (hi << 16u));
-    }
-  }`;
-  }
-}
-
 /** WGSL of the view's activation, applied to `v` (the shader key must tell the three apart). */
 function wgslActivation({ activation, cap }: Attrs): { variant: string; value: string } {
   if (activation !== 'relu') return { variant: 'linear', value: 'v' };
   return cap === null || cap === undefined ? { variant: 'relu', value: 'max(v, 0.0)' } : { variant: 'capped', value: 'min(max(v, 0.0), uniforms.cap)' };
 }
 
+/** WGSL binding `c`, the channel of element `i`, and `v`, the view's pre-activation value there (shared by kernels). */
+function wgslPreActivation(i: string, affine: boolean): string {
+  return `let c = ${i} % uniforms.channels;
+      let v = sourceValue(${i})${affine ? ' * SCALE[c] + SHIFT[c]' : ''};`;
+}
+
+/**
+ * A flat program (webgpu-program.ts) over `size` output elements: `v` is the view's pre-activation value at `index`,
+ * `c` its channel; `body` writes result[index]. `name` must tell apart every body a kernel uses (the key adds the rest).
+ */
+function storedElementwiseProgram(name: string, size: number, variableNames: string[], packed: boolean, affine: boolean,
+  body: string): FlatProgram {
+  return new FlatProgram({
+    shaderKey: `${name}_${packed ? 'packed' : 'float'}${affine ? '_affine' : ''}`,
+    variableNames,
+    size,
+    uniforms: 'channels : i32, cap : f32,',
+    functions: wgslSourceValue(packed),
+    body: `${wgslPreActivation('index', affine)}
+      ${body}`,
+  });
+}
+
+/** Packs two affine-transformed floats of S into each output word (the view's value, then PackFloat16's rounding). */
+function storedPackProgram(words: number): FlatProgram {
+  return new FlatProgram({
+    shaderKey: 'storedPack',
+    variableNames: ['S', 'SCALE', 'SHIFT'],
+    size: words,
+    uniforms: 'channels : i32, count : i32,',
+    functions: `${wgslToHalfBits('u32')}${wgslSourceValue(false)}
+  fn halfAt(i : i32) -> u32 {
+    ${wgslPreActivation('i', true)}
+    return toHalfBits(bitcast<u32>(v));
+  }`,
+    body: `var hi = 0u;
+      if (2 * index + 1 < uniforms.count) {
+        hi = halfAt(2 * index + 1);
+      }
+      result[index] = bitcast<i32>(halfAt(2 * index) | (hi << 16u));`,
+  });
+}
+
 /** One invocation per input element: the windows that contain it, each window's maximum found again in the view. */
-class StoredMaxPoolGradProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  size = true;
-  uniforms = 'channels : i32, cap : f32, inShape : vec4<i32>, pooled : vec2<i32>, window : vec2<i32>, strides : vec2<i32>, pad : vec2<i32>,';
-
-  constructor(size: number, private readonly packed: boolean, private readonly affine: boolean,
-    private readonly activation: { variant: string; value: string }, private readonly reluMask: boolean) {
-    this.outputShape = [size];
-    this.variableNames = affine ? ['S', 'DY', 'SCALE', 'SHIFT'] : ['S', 'DY'];
-    this.shaderKey = `storedMaxPoolGrad_${packed ? 'packed' : 'float'}${affine ? '_affine' : ''}_${activation.variant}${reluMask ? '_mask' : ''}`;
-    this.dispatch = [Math.ceil(size / this.workgroupSize[0]), 1, 1];
-  }
-
-  getUserCode(): string {
-    return `
-  ${wgslSourceValue(this.packed)}
+function storedMaxPoolGradProgram(size: number, packed: boolean, affine: boolean,
+  activation: { variant: string; value: string }, reluMask: boolean): FlatProgram {
+  return new FlatProgram({
+    shaderKey: `storedMaxPoolGrad_${packed ? 'packed' : 'float'}${affine ? '_affine' : ''}_${activation.variant}${reluMask ? '_mask' : ''}`,
+    variableNames: affine ? ['S', 'DY', 'SCALE', 'SHIFT'] : ['S', 'DY'],
+    size,
+    uniforms: 'channels : i32, cap : f32, inShape : vec4<i32>, pooled : vec2<i32>, window : vec2<i32>, strides : vec2<i32>, pad : vec2<i32>,',
+    functions: `${wgslSourceValue(packed)}
   fn viewValue(i : i32) -> f32 {
-    let c = i % uniforms.channels;
-    let v = sourceValue(i)${this.affine ? ' * SCALE[c] + SHIFT[c]' : ''};
-    return ${this.activation.value};
-  }
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      let s = uniforms.inShape;
+    ${wgslPreActivation('i', affine)}
+    return ${activation.value};
+  }`,
+    body: `let s = uniforms.inShape;
       let ch = index % s.w;
       let col = (index / s.w) % s.z;
       let row = (index / (s.w * s.z)) % s.y;
@@ -402,45 +359,29 @@ class StoredMaxPoolGradProgram implements WebGPUProgram {
               }
             }
           }
-          if (at == index${this.reluMask ? ' && best > 0.0' : ''}) {
+          if (at == index${reluMask ? ' && best > 0.0' : ''}) {
             grad = grad + DY[((b * uniforms.pooled.x + y) * uniforms.pooled.y + x) * s.w + ch];
           }
         }
       }
-      result[index] = grad;
-    }
-  }`;
-  }
+      result[index] = grad;`,
+  });
 }
 
-class ChannelSumsProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  size = true;
-  uniforms = 'channels : i32, groups : i32, rows : i32,';
-
-  constructor(groups: number, width: number, private readonly kind: ChannelSumKind, private readonly packed: boolean) {
-    this.outputShape = [groups * width];
-    this.variableNames = kind === 'weighted' ? ['DY', 'S'] : kind === 'squaredDeviation' ? ['DY', 'MEAN'] : ['DY'];
-    this.shaderKey = `channelSums_${kind}${kind === 'weighted' ? `_${packed ? 'packed' : 'float'}` : ''}`;
-    this.dispatch = [Math.ceil((groups * width) / this.workgroupSize[0]), 1, 1];
-  }
-
-  getUserCode(): string {
-    const term = {
-      plain: 'DY[i]',
-      weighted: 'select(DY[i], DY[i] * sourceValue(i), column >= uniforms.channels)',
-      squaredDeviation: '(DY[i] - MEAN[c]) * (DY[i] - MEAN[c])',
-    }[this.kind];
-    return `
-  ${this.kind === 'weighted' ? wgslSourceValue(this.packed) : ''}
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      let width = ${this.kind === 'weighted' ? '2 * uniforms.channels' : 'uniforms.channels'};
+/** Per-channel partial sums (the module comment): invocation `index` is column `index % width` of group `index / width`. */
+function channelSumsProgram(groups: number, width: number, kind: ChannelSumKind, packed: boolean): FlatProgram {
+  const term = {
+    plain: 'DY[i]',
+    weighted: 'select(DY[i], DY[i] * sourceValue(i), column >= uniforms.channels)',
+    squaredDeviation: '(DY[i] - MEAN[c]) * (DY[i] - MEAN[c])',
+  }[kind];
+  return new FlatProgram({
+    shaderKey: `channelSums_${kind}${kind === 'weighted' ? `_${packed ? 'packed' : 'float'}` : ''}`,
+    variableNames: kind === 'weighted' ? ['DY', 'S'] : kind === 'squaredDeviation' ? ['DY', 'MEAN'] : ['DY'],
+    size: groups * width,
+    uniforms: 'channels : i32, groups : i32, rows : i32,',
+    functions: kind === 'weighted' ? wgslSourceValue(packed) : '',
+    body: `let width = ${kind === 'weighted' ? '2 * uniforms.channels' : 'uniforms.channels'};
       let g = index / width;
       let column = index % width;
       let c = column % uniforms.channels;
@@ -449,20 +390,9 @@ class ChannelSumsProgram implements WebGPUProgram {
         let i = m * uniforms.channels + c;
         sum = sum + ${term};
       }
-      result[index] = sum;
-    }
-  }`;
-  }
+      result[index] = sum;`,
+  });
 }
-
-interface WebGpuBackendLike {
-  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  runWebGPUProgram(program: WebGPUProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType,
-    programDefinedUniform?: { type: string; data: number[] }[], output?: tf.TensorInfo): tf.TensorInfo;
-}
-
-/** 1-D views (as tfjs's Reshape makes): one pipeline for every rank and shape. */
-const flat = (t: tf.TensorInfo): tf.TensorInfo => ({ dataId: t.dataId, shape: [tf.util.sizeFromShape(t.shape)], dtype: t.dtype });
 
 function runElementwise(backend: unknown, name: string, shape: number[], named: [string, tf.TensorInfo | undefined][],
   attrs: Attrs, body: string): tf.TensorInfo {
@@ -470,10 +400,10 @@ function runElementwise(backend: unknown, name: string, shape: number[], named: 
   const present = named.filter((entry): entry is [string, tf.TensorInfo] => entry[1] !== undefined);
   const size = tf.util.sizeFromShape(shape);
   const affine = present.some(([variable]) => variable === 'SCALE');
-  const program = new StoredElementwiseProgram(name, size, present.map(([variable]) => variable), attrs.packed, affine, body);
+  const program = storedElementwiseProgram(name, size, present.map(([variable]) => variable), attrs.packed, affine, body);
   const output = gpu.makeTensorInfo(shape, 'float32');
   const uniforms = [{ type: 'int32', data: [attrs.channels] }, { type: 'float32', data: [attrs.cap ?? 0] }];
-  gpu.runWebGPUProgram(program, present.map(([, t]) => flat(t)), 'float32', uniforms, flat(output));
+  gpu.runWebGPUProgram(program, present.map(([, t]) => flatView(t)), 'float32', uniforms, flatView(output));
   return output;
 }
 
@@ -490,7 +420,7 @@ const webgpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
     const size = tf.util.sizeFromShape(a.inputShape!);
     const affine = inputs.scale !== undefined;
     const { filter, strides, pad, reluMask } = a.pool!;
-    const program = new StoredMaxPoolGradProgram(size, a.packed, affine, wgslActivation(a), reluMask);
+    const program = storedMaxPoolGradProgram(size, a.packed, affine, wgslActivation(a), reluMask);
     const output = gpu.makeTensorInfo(a.inputShape!, 'float32');
     const [, oh, ow] = inputs.dy!.shape as [number, number, number, number];
     const uniforms = [
@@ -498,15 +428,15 @@ const webgpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
       { type: 'int32', data: [oh, ow] }, { type: 'int32', data: filter }, { type: 'int32', data: strides }, { type: 'int32', data: pad },
     ];
     const operands = [inputs.source!, inputs.dy!, ...(affine ? [inputs.scale!, inputs.shift!] : [])];
-    gpu.runWebGPUProgram(program, operands.map(flat), 'float32', uniforms, flat(output));
+    gpu.runWebGPUProgram(program, operands.map(flatView), 'float32', uniforms, flatView(output));
     return output;
   },
   [STORED_PACK]: ({ inputs, backend, attrs }) => {
     const gpu = backend as WebGpuBackendLike;
     const count = tf.util.sizeFromShape(inputs.source!.shape);
-    const program = new StoredPackProgram(Math.ceil(count / 2));
+    const program = storedPackProgram(Math.ceil(count / 2));
     const uniforms = [{ type: 'int32', data: [(attrs as unknown as Attrs).channels] }, { type: 'int32', data: [count] }];
-    return gpu.runWebGPUProgram(program, [inputs.source!, inputs.scale!, inputs.shift!].map(flat), 'int32', uniforms);
+    return gpu.runWebGPUProgram(program, [inputs.source!, inputs.scale!, inputs.shift!].map(flatView), 'int32', uniforms);
   },
   [STORED_ACTIVATION_GRAD]: ({ inputs, backend, attrs }) => {
     const a = attrs as unknown as Attrs;
@@ -524,10 +454,10 @@ const webgpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
     const width = kind === 'weighted' ? 2 * channels : channels;
     const rows = tf.util.sizeFromShape(inputs.dy!.shape) / channels;
     const output = gpu.makeTensorInfo([groups!, width], 'float32');
-    const program = new ChannelSumsProgram(groups!, width, kind!, packed);
+    const program = channelSumsProgram(groups!, width, kind!, packed);
     const uniforms = [{ type: 'int32', data: [channels] }, { type: 'int32', data: [groups!] }, { type: 'int32', data: [rows] }];
     const second = kind === 'weighted' ? [inputs.source!] : kind === 'squaredDeviation' ? [inputs.mean!] : [];
-    gpu.runWebGPUProgram(program, [inputs.dy!, ...second].map(flat), 'float32', uniforms, flat(output));
+    gpu.runWebGPUProgram(program, [inputs.dy!, ...second].map(flatView), 'float32', uniforms, flatView(output));
     return output;
   },
 };

@@ -18,7 +18,8 @@
  * cannot survive. Registration happens on import and does not need the backends to exist yet.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { halfSubnormalQuanta, wgslHalfSubnormalQuanta } from './fp16-kernels';
+import { FlatProgram, flatView, type WebGpuBackendLike } from './webgpu-program';
 
 export const PACK_FLOAT16 = 'PackFloat16';
 export const UNPACK_FLOAT16 = 'UnpackFloat16';
@@ -50,16 +51,9 @@ export function float32BitsToFloat16Bits(bits: number): number {
     const rounded = (a + 0xfff + ((a >>> 13) & 1)) >>> 13;
     return sign | (rounded - (112 << 10)); // rebias the exponent: 127 − 15 = 112
   }
-  // Half subnormal (or zero): q = round(|x| / 2^-24), ties to even, from the 24-bit significand shifted by 126 − e.
-  const exponent = a >>> 23;
-  if (exponent < 102) return sign; // |x| < 2^-25 rounds to ±0
-  const shift = 126 - exponent; // 14..24
-  const significand = (a & 0x7fffff) | 0x800000;
-  let q = significand >>> shift;
-  const rest = significand & ((1 << shift) - 1);
-  const half = 1 << (shift - 1);
-  if (rest > half || (rest === half && (q & 1) === 1)) q++;
-  return sign | q; // q ≤ 1024; 1024 is the bit pattern of 2^-14, the smallest normal: still right
+  // Half subnormal (or zero): q = round(|x| / 2^-24), ties to even.
+  if (a >>> 23 < 102) return sign; // |x| < 2^-25 rounds to ±0
+  return sign | halfSubnormalQuanta(a); // q ≤ 1024; 1024 is the bit pattern of 2^-14, the smallest normal: still right
 }
 
 /** float32 bits of the binary16 value `h` (exact). */
@@ -113,14 +107,17 @@ function expectDtype(kernel: string, x: tf.TensorInfo, dtype: tf.DataType): void
   if (x.dtype !== dtype) throw new Error(`${kernel} takes a ${dtype} tensor, got ${x.dtype}.`);
 }
 
-/** The shape UnpackFloat16 is asked for must fit the words it is given. */
-function checkUnpackShape(words: tf.TensorInfo, shape: number[]): number {
+/** UnpackFloat16's words and the shape it is asked for (of `size` elements), which must fit the words (both backends). */
+function unpackOperands({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): { words: tf.TensorInfo; shape: number[]; size: number } {
+  const { words } = inputs as { words: tf.TensorInfo };
+  expectDtype(UNPACK_FLOAT16, words, 'int32');
+  const shape = (attrs as { shape: number[] }).shape;
   const size = tf.util.sizeFromShape(shape);
   const wordCount = tf.util.sizeFromShape(words.shape);
   if (Math.ceil(size / 2) !== wordCount) {
     throw new Error(`${UNPACK_FLOAT16}: ${wordCount} words hold ${2 * wordCount - 1} or ${2 * wordCount} halves, not shape [${shape}].`);
   }
-  return size;
+  return { words, shape, size };
 }
 
 const cpuPack: tf.KernelFunc = ({ inputs, backend }) => {
@@ -133,12 +130,9 @@ const cpuPack: tf.KernelFunc = ({ inputs, backend }) => {
   return cpu.makeTensorInfo([Math.ceil(floats.length / 2)], 'int32', packArray(floats));
 };
 
-const cpuUnpack: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { words } = inputs as { words: tf.TensorInfo };
-  expectDtype(UNPACK_FLOAT16, words, 'int32');
-  const shape = (attrs as { shape: number[] }).shape;
-  const size = checkUnpackShape(words, shape);
-  const cpu = backend as unknown as CpuBackendLike;
+const cpuUnpack: tf.KernelFunc = (args) => {
+  const { words, shape, size } = unpackOperands(args);
+  const cpu = args.backend as unknown as CpuBackendLike;
   return cpu.makeTensorInfo(shape, 'float32', unpackArray(cpu.data.get(words.dataId).values as Int32Array, size));
 };
 
@@ -148,21 +142,12 @@ const cpuUnpack: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 
 /** WGSL of float32BitsToFloat16Bits for U = u32 or vec4<u32> (branch-free with select). */
 export function wgslToHalfBits(u: string): string {
-  return `
+  return `${wgslHalfSubnormalQuanta(u)}
   fn toHalfBits(bits : ${u}) -> ${u} {
     let signBit = (bits >> ${u}(16u)) & ${u}(0x8000u);
     let a = bits & ${u}(0x7fffffffu);
     let normal = ((a + ${u}(0xfffu) + ((a >> ${u}(13u)) & ${u}(1u))) >> ${u}(13u)) - ${u}(112u << 10u);
-    // Subnormal: shift = 126 - exponent clamped to 14..25 (25 and more give q = 0, the right answer there).
-    let exponent = a >> ${u}(23u);
-    let shift = clamp(${u}(126u) - min(exponent, ${u}(126u)), ${u}(14u), ${u}(25u));
-    let significand = (a & ${u}(0x7fffffu)) | ${u}(0x800000u);
-    let q0 = significand >> shift;
-    let rest = significand & ((${u}(1u) << shift) - ${u}(1u));
-    let halfway = ${u}(1u) << (shift - ${u}(1u));
-    let up = (rest > halfway) | ((rest == halfway) & ((q0 & ${u}(1u)) == ${u}(1u)));
-    let subnormal = q0 + select(${u}(0u), ${u}(1u), up);
-    var h = select(subnormal, normal, a >= ${u}(0x38800000u));
+    var h = select(halfSubnormalQuanta(a), normal, a >= ${u}(0x38800000u));
     h = select(h, ${u}(0x7c00u), a >= ${u}(0x477ff000u));
     h = select(h, ${u}(0x7e00u) | ((a >> ${u}(13u)) & ${u}(0x3ffu)), a > ${u}(0x7f800000u));
     return signBit | h;
@@ -186,128 +171,61 @@ export function wgslFromHalfBits(u: string, f: string): string {
 }
 
 /**
- * Flat programs: the kernels hand tfjs 1-D views of input and output, so the pipeline cache key (shaderKey, ranks,
- * dtypes, dispatch kind) is the same for every shape — a vectorised and a scalar pipeline per kernel at most.
+ * Flat programs (webgpu-program.ts): a vectorised and a scalar pipeline per kernel at most.
+ * `size` is the number of float32 inputs. With size % 8 == 0, each invocation packs 8 floats into a vec4 of words.
  */
-class PackFloat16Program implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  variableNames = ['X'];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  size = true;
-  outputComponent: number;
-  variableComponents: number[];
-
-  /** `size` is the number of float32 inputs. With size % 8 == 0, each invocation packs 8 floats into a vec4 of words. */
-  constructor(size: number) {
-    const words = Math.ceil(size / 2);
-    const vec4 = size % 8 === 0;
-    this.outputShape = [words];
-    this.outputComponent = vec4 ? 4 : 1;
-    this.variableComponents = [vec4 ? 4 : 1];
-    this.shaderKey = vec4 ? 'packFloat16_vec4' : 'packFloat16';
-    this.dispatch = [Math.ceil(words / (this.workgroupSize[0] * this.outputComponent)), 1, 1];
-  }
-
-  getUserCode(): string {
-    if (this.outputComponent === 4) {
-      return `
-  ${wgslToHalfBits('vec4<u32>')}
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      let a = toHalfBits(bitcast<vec4<u32>>(X[2 * index]));
+function packFloat16Program(size: number): FlatProgram {
+  const vec4 = size % 8 === 0;
+  return new FlatProgram({
+    shaderKey: vec4 ? 'packFloat16_vec4' : 'packFloat16',
+    variableNames: ['X'],
+    size: Math.ceil(size / 2),
+    outputComponent: vec4 ? 4 : 1,
+    functions: wgslToHalfBits(vec4 ? 'vec4<u32>' : 'u32'),
+    body: vec4
+      ? `let a = toHalfBits(bitcast<vec4<u32>>(X[2 * index]));
       let b = toHalfBits(bitcast<vec4<u32>>(X[2 * index + 1]));
       let words = vec4<u32>(a.x | (a.y << 16u), a.z | (a.w << 16u), b.x | (b.y << 16u), b.z | (b.w << 16u));
-      result[index] = bitcast<vec4<i32>>(words);
-    }
-  }`;
-    }
-    return `
-  ${wgslToHalfBits('u32')}
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      let lo = toHalfBits(bitcast<u32>(X[2 * index]));
+      result[index] = bitcast<vec4<i32>>(words);`
+      : `let lo = toHalfBits(bitcast<u32>(X[2 * index]));
       var hi = 0u;
       if (2 * index + 1 < uniforms.xShape) {
         hi = toHalfBits(bitcast<u32>(X[2 * index + 1]));
       }
-      result[index] = bitcast<i32>(lo | (hi << 16u));
-    }
-  }`;
-  }
+      result[index] = bitcast<i32>(lo | (hi << 16u));`,
+  });
 }
 
-class UnpackFloat16Program implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  variableNames = ['W'];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  size = true;
-  outputComponent: number;
-  variableComponents: number[];
-
-  /** `size` is the number of float32 outputs. With size % 4 == 0, each invocation unpacks 2 words into a vec4. */
-  constructor(size: number) {
-    const vec4 = size % 4 === 0;
-    this.outputShape = [size];
-    this.outputComponent = vec4 ? 4 : 1;
-    this.variableComponents = [vec4 ? 2 : 1];
-    this.shaderKey = vec4 ? 'unpackFloat16_vec4' : 'unpackFloat16';
-    this.dispatch = [Math.ceil(size / (this.workgroupSize[0] * this.outputComponent)), 1, 1];
-  }
-
-  getUserCode(): string {
-    if (this.outputComponent === 4) {
-      return `
-  ${wgslFromHalfBits('vec4<u32>', 'vec4<f32>')}
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      let w = bitcast<vec2<u32>>(W[index]);
-      result[index] = fromHalfBits(vec4<u32>(w.x & 0xffffu, w.x >> 16u, w.y & 0xffffu, w.y >> 16u));
-    }
-  }`;
-    }
-    return `
-  ${wgslFromHalfBits('u32', 'f32')}
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      let w = bitcast<u32>(W[index / 2]);
-      result[index] = fromHalfBits(select(w & 0xffffu, w >> 16u, (index & 1) == 1));
-    }
-  }`;
-  }
+/** `size` is the number of float32 outputs. With size % 4 == 0, each invocation unpacks 2 words into a vec4. */
+function unpackFloat16Program(size: number): FlatProgram {
+  const vec4 = size % 4 === 0;
+  return new FlatProgram({
+    shaderKey: vec4 ? 'unpackFloat16_vec4' : 'unpackFloat16',
+    variableNames: ['W'],
+    size,
+    outputComponent: vec4 ? 4 : 1,
+    variableComponents: [vec4 ? 2 : 1],
+    functions: vec4 ? wgslFromHalfBits('vec4<u32>', 'vec4<f32>') : wgslFromHalfBits('u32', 'f32'),
+    body: vec4
+      ? `let w = bitcast<vec2<u32>>(W[index]);
+      result[index] = fromHalfBits(vec4<u32>(w.x & 0xffffu, w.x >> 16u, w.y & 0xffffu, w.y >> 16u));`
+      : `let w = bitcast<u32>(W[index / 2]);
+      result[index] = fromHalfBits(select(w & 0xffffu, w >> 16u, (index & 1) == 1));`,
+  });
 }
-
-interface WebGpuBackendLike {
-  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  runWebGPUProgram(program: WebGPUProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType,
-    programDefinedUniform?: unknown, output?: tf.TensorInfo): tf.TensorInfo;
-}
-
-/** A 1-D view of a tensor's buffer (as tfjs's own Reshape makes): one pipeline for every rank and shape. */
-const flatView = (t: tf.TensorInfo, size: number): tf.TensorInfo => ({ dataId: t.dataId, shape: [size], dtype: t.dtype });
 
 const webgpuPack: tf.KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: tf.TensorInfo };
   expectDtype(PACK_FLOAT16, x, 'float32');
-  const size = tf.util.sizeFromShape(x.shape);
-  const program = new PackFloat16Program(size);
-  return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, [flatView(x, size)], 'int32');
+  const program = packFloat16Program(tf.util.sizeFromShape(x.shape));
+  return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, [flatView(x)], 'int32');
 };
 
-const webgpuUnpack: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { words } = inputs as { words: tf.TensorInfo };
-  expectDtype(UNPACK_FLOAT16, words, 'int32');
-  const shape = (attrs as { shape: number[] }).shape;
-  const size = checkUnpackShape(words, shape);
-  const gpu = backend as unknown as WebGpuBackendLike;
+const webgpuUnpack: tf.KernelFunc = (args) => {
+  const { words, shape, size } = unpackOperands(args);
+  const gpu = args.backend as unknown as WebGpuBackendLike;
   const output = gpu.makeTensorInfo(shape, 'float32');
-  const wordCount = Math.ceil(size / 2);
-  gpu.runWebGPUProgram(new UnpackFloat16Program(size), [flatView(words, wordCount)], 'float32', undefined, flatView(output, size));
+  gpu.runWebGPUProgram(unpackFloat16Program(size), [flatView(words)], 'float32', undefined, flatView(output));
   return output;
 };
 
