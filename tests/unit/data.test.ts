@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DatasetError, loadBinaryDataset, type ByteSource } from '../../src/core/data/dataset';
 import { epochBatches, evalBatches, splitDataset, stratifiedSubset } from '../../src/core/data/splits';
 import { createRng, shuffleInPlace } from '../../src/core/rng';
-
-const diskSource = (id: string): ByteSource => async (path) => new Uint8Array(readFileSync(`public/data/${id}/${path}`));
+import { shippedBytes } from './shipped-data';
 
 /** A ByteSource over an in-memory dataset, so corrupt files can be made up. */
 function memorySource(files: Record<string, Uint8Array>): ByteSource {
@@ -51,10 +49,10 @@ describe('seeded RNG', () => {
 
 describe('embedded datasets', () => {
   it('loads MNIST (10,000 digits) and Fashion-MNIST (70,000 images) with verified checksums', async () => {
-    const mnist = await loadBinaryDataset('mnist', diskSource('mnist'));
+    const mnist = await loadBinaryDataset('mnist', shippedBytes('mnist'));
     expect(mnist).toMatchObject({ count: 10_000, height: 28, width: 28, channels: 1 });
     expect(mnist.classNames).toHaveLength(10);
-    const fashion = await loadBinaryDataset('fashion-mnist', diskSource('fashion-mnist'));
+    const fashion = await loadBinaryDataset('fashion-mnist', shippedBytes('fashion-mnist'));
     expect(fashion.count).toBe(70_000);
     expect(fashion.classNames[9]).toBe('Ankle boot');
   });

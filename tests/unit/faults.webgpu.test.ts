@@ -1,20 +1,20 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type RunConfig } from '../../src/core/config';
-import { loadBinaryDataset, type ImageDataset } from '../../src/core/data/dataset';
+import type { ImageDataset } from '../../src/core/data/dataset';
 import type { Environment } from '../../src/core/environment';
 import type { TrainerEvent } from '../../src/core/events';
 import { flushPendingReleases, freshWebGpuBackend } from '../../src/core/measure/gpu-memory';
 import { initBackend } from '../../src/core/train/backend';
 import { runTraining } from '../../src/core/train/trainer';
+import { loadShippedDataset } from './shipped-data';
 
 let environment: Environment;
 let dataset: ImageDataset;
 
 beforeAll(async () => {
   environment = await initBackend('webgpu');
-  dataset = await loadBinaryDataset('mnist', async (path) => new Uint8Array(readFileSync(`public/data/mnist/${path}`)));
+  dataset = await loadShippedDataset();
 });
 
 const SMALL: Partial<RunConfig> = { model: 'mlp', backend: 'webgpu', subsetFraction: 0.05, batchSize: 16 };

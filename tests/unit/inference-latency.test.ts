@@ -3,16 +3,16 @@
  * of a read-back forward pass over one evaluation batch, per example, after one warm-up pass, outside the training clock.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type RunConfig } from '../../src/core/config';
-import { loadBinaryDataset, type ImageDataset } from '../../src/core/data/dataset';
+import type { ImageDataset } from '../../src/core/data/dataset';
 import type { Environment } from '../../src/core/environment';
 import type { TrainedModel } from '../../src/core/events';
 import { MODEL_BUILDERS } from '../../src/core/models';
 import { initBackend } from '../../src/core/train/backend';
 import { cpuUploadSource } from '../../src/core/train/batches';
 import { runTraining, type TrainerHooks } from '../../src/core/train/trainer';
+import { loadShippedDataset } from './shipped-data';
 
 const BASE: Partial<RunConfig> = { model: 'mlp', epochs: 1, backend: 'cpu', seed: 2 };
 /** The trainer's evaluation batch: the inference figure is measured on min(this, validation examples) examples. */
@@ -22,7 +22,7 @@ let dataset: ImageDataset;
 let environment: Environment;
 
 beforeAll(async () => {
-  dataset = await loadBinaryDataset('mnist', async (path) => new Uint8Array(readFileSync(`public/data/mnist/${path}`)));
+  dataset = await loadShippedDataset();
   environment = await initBackend('cpu');
 });
 

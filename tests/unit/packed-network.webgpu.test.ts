@@ -7,12 +7,9 @@
  * Cost: on SwiftShader much of the time goes to compiling pipelines, so the tests share one backend where its buffer
  * pool does not matter (see stepPeak); the trainer's runs each get a fresh one, as the app's runs do.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, type ModelName, type RunConfig } from '../../src/core/config';
-import { loadBinaryDataset } from '../../src/core/data/dataset';
 import { createMemoryInstrument, freshWebGpuBackend } from '../../src/core/measure/gpu-memory';
 import { MODEL_BUILDERS } from '../../src/core/models';
 import { buildStoredActivationNetwork, type ActivationStorage } from '../../src/core/models/packed/network';
@@ -20,6 +17,7 @@ import { createRng } from '../../src/core/rng';
 import { runTraining } from '../../src/core/train/trainer';
 import { onBackendWithoutLeaks } from './packed-float16-cases';
 import { HALF_PRECISION_TOLERANCE, compareStoragesWithAutodiff, summarizeErrors } from './packed-gradients';
+import { loadShippedDataset } from './shipped-data';
 
 const MNIST = { height: 28, width: 28, channels: 1 };
 
@@ -94,7 +92,7 @@ describe('true GPU peak of a training step (Node WebGPU)', () => {
 
 describe('the trainer with fp16-activations on Node WebGPU', () => {
   it('pre-compiles, trains and measures a lower true peak than fp32 for the same cnn-small step at batch 32', async () => {
-    const dataset = await loadBinaryDataset('mnist', async (path) => new Uint8Array(await readFile(join('public/data/mnist', path))));
+    const dataset = await loadShippedDataset();
     // 0.5 % of the training split: one optimizer step of 32 per run, each on a fresh backend. (A step of 64 took
     // several times as long on SwiftShader; fp16-activations peaked at under half of fp32 at both sizes.)
     const run = async (precision: RunConfig['precision']) => {

@@ -3,11 +3,10 @@
  * validates, trains with gradient accumulation and dynamic loss scaling without leaking, reports the packed
  * activation estimate, and ends within 1 percentage point of fp32 on the same short run.
  */
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, validateRunConfig, type RunConfig } from '../../src/core/config';
-import { loadBinaryDataset, type ImageDataset } from '../../src/core/data/dataset';
+import type { ImageDataset } from '../../src/core/data/dataset';
 import type { Environment } from '../../src/core/environment';
 import type { StepEvent, TrainerEvent } from '../../src/core/events';
 import { MODEL_BUILDERS, analyzeModel } from '../../src/core/models';
@@ -16,12 +15,13 @@ import { createRng } from '../../src/core/rng';
 import { initBackend } from '../../src/core/train/backend';
 import { runTraining } from '../../src/core/train/trainer';
 import { precisionNote } from '../../src/lib/explain';
+import { loadShippedDataset } from './shipped-data';
 
 let dataset: ImageDataset;
 let environment: Environment;
 
 beforeAll(async () => {
-  dataset = await loadBinaryDataset('mnist', async (path) => new Uint8Array(readFileSync(`public/data/mnist/${path}`)));
+  dataset = await loadShippedDataset();
   environment = await initBackend('cpu');
 });
 

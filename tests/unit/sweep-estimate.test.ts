@@ -2,20 +2,20 @@
  * The sweep duration estimate against real runs (tfjs CPU backend): the throughput one finished run measured, turned
  * into an estimate for another candidate, compared with that candidate's wall time measured around runTraining.
  */
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type RunConfig } from '../../src/core/config';
-import { loadBinaryDataset, type ImageDataset } from '../../src/core/data/dataset';
+import type { ImageDataset } from '../../src/core/data/dataset';
 import type { Environment } from '../../src/core/environment';
 import { initBackend } from '../../src/core/train/backend';
 import { runTraining } from '../../src/core/train/trainer';
 import { RUN_OVERHEAD_MS, catalogForwardFlops, datasetInput, estimateCandidateMs, measuredThroughput } from '../../src/core/sweep';
+import { loadShippedDataset } from './shipped-data';
 
 let dataset: ImageDataset;
 let environment: Environment;
 
 beforeAll(async () => {
-  dataset = await loadBinaryDataset('mnist', async (path) => new Uint8Array(readFileSync(`public/data/mnist/${path}`)));
+  dataset = await loadShippedDataset();
   environment = await initBackend('cpu');
 });
 

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type RunConfig } from '../../src/core/config';
-import { loadBinaryDataset, type ImageDataset } from '../../src/core/data/dataset';
+import type { ImageDataset } from '../../src/core/data/dataset';
 import type { Environment } from '../../src/core/environment';
 import type { StepEvent, TrainedModel, TrainerEvent } from '../../src/core/events';
 import { MODEL_BUILDERS } from '../../src/core/models';
@@ -10,6 +9,7 @@ import { createRng } from '../../src/core/rng';
 import { initBackend } from '../../src/core/train/backend';
 import { cpuUploadSource } from '../../src/core/train/batches';
 import { accumulatedGradients, createStepContext, runTraining } from '../../src/core/train/trainer';
+import { loadShippedDataset } from './shipped-data';
 
 // The pure-JS CPU backend is slow (a cnn-small step at batch 32 takes seconds), so these runs are tiny.
 const TINY: Partial<RunConfig> = { model: 'mlp', subsetFraction: 0.02, batchSize: 16, epochs: 1, backend: 'cpu' };
@@ -18,7 +18,7 @@ let dataset: ImageDataset;
 let environment: Environment;
 
 beforeAll(async () => {
-  dataset = await loadBinaryDataset('mnist', async (path) => new Uint8Array(readFileSync(`public/data/mnist/${path}`)));
+  dataset = await loadShippedDataset();
   environment = await initBackend('cpu');
 });
 

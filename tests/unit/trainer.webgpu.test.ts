@@ -2,12 +2,10 @@
  * The trainer on tfjs's WebGPU backend in Node (Dawn; SwiftShader on machines without a GPU), with the memory
  * instrument around it. Kept small: SwiftShader emulates the GPU on the CPU.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type ModelName, type RunConfig } from '../../src/core/config';
-import { loadBinaryDataset, type ByteSource, type ImageDataset } from '../../src/core/data/dataset';
+import type { ImageDataset } from '../../src/core/data/dataset';
 import type { Environment } from '../../src/core/environment';
 import type { StepEvent, TrainerEvent } from '../../src/core/events';
 import { createMemoryInstrument, freshWebGpuBackend, measureLogicalPeak } from '../../src/core/measure/gpu-memory';
@@ -16,24 +14,14 @@ import { createRng } from '../../src/core/rng';
 import { initBackend } from '../../src/core/train/backend';
 import { cpuUploadSource } from '../../src/core/train/batches';
 import { runTraining } from '../../src/core/train/trainer';
-
-const DATA_DIR = join(process.cwd(), 'public/data/mnist');
-
-function diskByteSource(dir: string): ByteSource {
-  return async (path) => {
-    const bytes = await readFile(join(dir, path));
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  };
-}
+import { loadShippedDataset } from './shipped-data';
 
 let environment: Environment;
 let dataset: ImageDataset;
 
 beforeAll(async () => {
   environment = await initBackend('webgpu');
-  dataset = await loadBinaryDataset('mnist', diskByteSource(DATA_DIR)).catch((error: Error) => {
-    throw new Error(`${error.message} (the data files come from "node scripts/prepare-data.mjs")`);
-  });
+  dataset = await loadShippedDataset();
 });
 
 describe('runTraining on Node WebGPU', () => {
