@@ -25,19 +25,19 @@ export function precisionNote(precision: RunConfig['precision'], environment: En
     + `and skips steps with inf/NaN gradients.${f16}`;
 }
 
-/** The batch arithmetic, and what accumulation does to BatchNorm. */
+/** The batch arithmetic, what accumulation does to BatchNorm, and how its statistics are set before validation. */
 export function accumulationNote(config: Pick<RunConfig, 'batchSize' | 'accumulationSteps' | 'model'>): string {
   const { batchSize, accumulationSteps: k } = config;
   if (batchSize % k !== 0) return 'The batch size must be a multiple of the accumulation steps.';
   const base = `Micro-batch ${batchSize / k} × ${k} accumulation step${k === 1 ? '' : 's'} = effective batch ${batchSize}.`;
   if (!MODEL_CATALOG[config.model].hasBatchNorm) return base;
+  const accumulated = k === 1 ? '' : ` BatchNorm sees statistics of each micro-batch of ${batchSize / k}, not of the full `
+    + `batch, and updates its moving averages once per micro-batch with momentum 0.9^(1/${k}) ≈ ${(0.9 ** (1 / k)).toFixed(4)}, `
+    + 'so the averages decay as if updated once per step.';
   // A short run's moving averages lag behind the weights; see batch-norm-statistics.ts.
-  const precise = ` Before each validation BatchNorm's statistics are recomputed from ${BATCH_NORM_RECALIBRATION_IMAGES} training images `
-    + 'with the current weights (precise BatchNorm): the moving averages of a short run lag behind the weights.';
-  if (k === 1) return `${base}${precise}`;
-  return `${base}${precise} BatchNorm sees statistics of each micro-batch of ${batchSize / k}, not of the full batch, and updates `
-    + `its moving averages once per micro-batch with momentum 0.9^(1/${k}) ≈ ${(0.9 ** (1 / k)).toFixed(4)}, so the averages `
-    + 'decay as if updated once per step.';
+  return `${base}${accumulated} Before each validation BatchNorm's statistics are recomputed from `
+    + `${BATCH_NORM_RECALIBRATION_IMAGES} training images with the current weights (precise BatchNorm): the moving averages `
+    + 'of a short run lag behind the weights.';
 }
 
 /** Row and run statuses in words (RunResult's statuses are a subset of the matrix's). */
