@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../src/core/config';
 import type { RunConfig } from '../../src/core/config';
 import type { EpochRecord } from '../../src/core/result';
+import { createRng } from '../../src/core/rng';
 import {
   DEFAULT_WEIGHTS, EQUAL_VALUES_SCORE, describeAccuracyPolicy, evaluateMatrix, frameworkComparisonPreset,
   learningCurveValue, matrixFromRuns, normaliseMetric, paretoFront, paretoPointsFromMatrix, statusOfResult,
@@ -580,6 +581,39 @@ describe('weightSensitivity', () => {
     const [a] = weightSensitivity(matrix);
     expect(a!.up).toEqual({ deltaPoints: 0, shareAtFlip: 50, weightAtFlip: 50, newWinners: ['x'] });
     expect(a!.down).toEqual({ deltaPoints: 0, shareAtFlip: 50, weightAtFlip: 50, newWinners: ['y'] });
+  });
+
+  it('agrees with re-ranking at the changed weights on random 40-row matrices: same winners up to the flip, new ones past it', () => {
+    const rng = createRng(7);
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    /** Winners when criterion `id` has share p of the weights and the others keep theirs. */
+    const winnersAtShare = (matrix: Matrix, id: string, p: number): string[] => {
+      const others = matrix.criteria.filter((c) => c.id !== id).reduce((acc, c) => acc + c.weight, 0);
+      const criteria = matrix.criteria.map((c) => (c.id !== id ? c : { ...c, weight: (p * others) / (1 - p) }));
+      return evaluateMatrix({ ...matrix, criteria }).winners;
+    };
+    let flips = 0;
+    for (let trial = 0; trial < 6; trial++) {
+      const rows = Array.from({ length: 40 }, (_, r) => manualRow(`r${r}`, Object.fromEntries(ids.map((id) => [id, 1 + 9 * rng.next()]))));
+      const matrix = manualMatrix(Object.fromEntries(ids.map((id) => [id, 5 + Math.round(20 * rng.next())])), rows);
+      const { winners } = evaluateMatrix(matrix);
+      for (const s of weightSensitivity(matrix)) {
+        const p0 = s.share / 100;
+        for (const [flip, end] of [[s.up, 1], [s.down, 0]] as const) {
+          const stop = flip ? flip.shareAtFlip / 100 : end;
+          // Nothing changes on the way (sampled at 9 points strictly between), whatever the walk skipped.
+          for (let k = 1; k < 10; k++) {
+            const p = p0 + ((stop - p0) * k) / 10;
+            if (p < 1) expect(winnersAtShare(matrix, s.criterionId, p)).toEqual(winners);
+          }
+          if (!flip || flip.shareAtFlip >= 100) continue;
+          flips++;
+          const past = flip.shareAtFlip / 100 + (end === 1 ? 1e-7 : -1e-7);
+          expect(winnersAtShare(matrix, s.criterionId, past)).toEqual(flip.newWinners);
+        }
+      }
+    }
+    expect(flips).toBeGreaterThan(20);
   });
 
   it('says why when it cannot answer', () => {

@@ -43,8 +43,9 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
  *
  * Exact, not scanned: with p the criterion's share, row r's total is T_r(p) = p·s_r + (1 − p)·R_r, where s_r is its score
  * on the criterion and R_r its total over the other weighted criteria. Each pair of rows with different slopes crosses
- * once, at p* = (R_b − R_a) / ((s_a − R_a) − (s_b − R_b)). The winner set is constant between consecutive crossings,
- * so it is evaluated once per interval (at the midpoint) and at the end point (0 or 100 %). The flip is the first
+ * once, at p* = (R_b − R_a) / ((s_a − R_a) − (s_b − R_b)). The winner set can only change where a line crosses a
+ * winner's line, so it is constant between consecutive such crossings and evaluated once per interval (at the midpoint)
+ * and at the end point (0 or 100 %). The flip is the first
  * crossing after which the winner set differs from the current one — becoming tied counts as a change.
  *
  * Rows compete if they pass the gate and have a total (the tier winners come from). Rows without a score on the
@@ -90,11 +91,13 @@ export function weightSensitivity(matrix: Matrix, evaluation: MatrixEvaluation =
     };
 
     const p0 = weight / sum;
+    // Until some line crosses a winner's line, every winner stays on top: only those crossings can change the winners
+    // (O(winners × rows) instead of every pair, and no needless intervals squeezed between other rows' crossings).
+    const winnerLines = lines.filter((line) => winners.includes(line.id));
     const crossings: number[] = [];
-    for (let a = 0; a < lines.length; a++) {
-      for (let b = a + 1; b < lines.length; b++) {
-        const A = lines[a]!;
-        const B = lines[b]!;
+    for (const A of winnerLines) {
+      for (const B of lines) {
+        if (B === A) continue;
         const slopeGap = (A.score - A.rest) - (B.score - B.rest);
         if (Math.abs(slopeGap) <= POINT_TOLERANCE) continue;
         const p = (B.rest - A.rest) / slopeGap;
