@@ -254,7 +254,16 @@ export function estimateSweepMs(
   candidates: readonly SweepCandidate[], finished: Parameters<typeof measuredThroughput>[0], isSoftwareAdapter: boolean,
   userDatasets: readonly UserDatasetSummary[] = [],
 ): { totalMs: number; source: string } | null {
-  const forwardFlops = (config: RunConfig) => catalogForwardFlops(config, userDatasets);
+  // Every candidate looks through every finished run: each run's FLOPs are worked out once, not once per candidate.
+  const flopsByConfig = new Map<RunConfig, number | null>();
+  const forwardFlops = (config: RunConfig): number | null => {
+    let flops = flopsByConfig.get(config);
+    if (flops === undefined) {
+      flops = catalogForwardFlops(config, userDatasets);
+      flopsByConfig.set(config, flops);
+    }
+    return flops;
+  };
   const sources = new Set<string>();
   let totalMs = 0;
   for (const { config } of candidates) {

@@ -23,6 +23,9 @@ export class RunHistory {
   async save(label: string, result: RunResult): Promise<void> {
     const store = await this.store;
     if (!store) return;
+    // IndexedDB clones the result on the main thread: in a task of its own, not the one that ends the run and
+    // redraws the matrix.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     try {
       const entry = { savedAt: savedAtNow(), label, result };
       const key = await store.add(entry);

@@ -7,18 +7,23 @@ import { expandSweep, quickValidationSweep, type SweepAxes, type SweepCandidate 
 import { FrameBatch } from '../lib/frame-batch';
 import { WorkerClient } from './worker-client';
 
-/** One candidate of the sweep and what happened to it. */
-export interface SweepRow {
-  candidate: SweepCandidate;
-  status: RowStatus;
-  /** The run's result once it ended (also for failed / cancelled runs that measured something). */
-  result: RunResult | null;
+/**
+ * One candidate of the sweep and what happened to it. Every field is a signal of its own, so a step event redraws the
+ * row's progress cell and nothing that reads its status or result (matrix, links, estimate).
+ */
+export class SweepRow {
+  status = $state<RowStatus>('queued');
+  /** The run's result once it ended (also for failed / cancelled runs that measured something). Replaced whole, never
+   * edited, so it is not made deeply reactive (no proxy per field for the matrix, links and exports to read through). */
+  result = $state.raw<RunResult | null>(null);
   /** Why the row is not done, in words (failure message, cancel, crash). */
-  reason: string | null;
+  reason = $state<string | null>(null);
   /** Optimizer steps done / planned while running. */
-  step: number;
-  totalSteps: number;
-  epoch: number;
+  step = $state(0);
+  totalSteps = $state(0);
+  epoch = $state(0);
+
+  constructor(readonly candidate: SweepCandidate) {}
 }
 
 /**
@@ -29,28 +34,30 @@ export interface SweepRow {
 export class SweepRunner {
   /** Values to try per axis; every other setting is shared and comes from the run configuration (getBase). */
   axes = $state<SweepAxes>(quickValidationSweep().axes);
-  rows = $state<SweepRow[]>([]);
+  rows = $state.raw<SweepRow[]>([]);
   /** Live curves of the running row. */
   liveSteps = $state.raw<StepEvent[]>([]);
   liveEpochs = $state.raw<EpochRecord[]>([]);
   liveMemory = $state.raw<MemoryEvent[]>([]);
   liveStepsPerEpoch = $state(1);
-  runningId = $state<string | null>(null);
+  /** The row whose run is in progress (also while its worker is being started). */
+  runningRow = $state.raw<SweepRow | null>(null);
   /** Set while a sweep is being stopped: queued rows are cancelled and the running one asked to stop. */
   stopping = $state(false);
 
   readonly spec = $derived.by(() => ({ base: this.getBase(), axes: this.axes }));
   readonly expansion = $derived(expandSweep(this.spec));
-  readonly running = $derived(this.runningId !== null);
-  /** The rows as the matrix, links and exports read them. */
-  readonly entries: RunEntry[] = $derived(this.rows.map((row) => ({
-    id: row.candidate.id, label: row.candidate.label, status: row.status, reason: row.reason, result: row.result,
-  })));
+  readonly running = $derived(this.runningRow !== null);
+  /**
+   * The rows as the matrix, links and exports read them. Refreshed in a task of its own after rows change, so that a
+   * run's end (or a sweep's start) redraws the queue in one task and the matrix in the next, not both in one long task.
+   */
+  entries = $state.raw<RunEntry[]>([]);
 
   /** Step and memory events reach the charts and the row's progress once per frame. */
   private readonly liveBatch = new FrameBatch<StepEvent | MemoryEvent>((events) => {
     const steps = events.filter((e): e is StepEvent => e.type === 'step');
-    const row = this.runningRow();
+    const row = this.runningRow;
     const last = steps.at(-1);
     if (row && last) {
       row.step = last.step;
@@ -60,6 +67,10 @@ export class SweepRunner {
     const memory = events.filter((e): e is MemoryEvent => e.type === 'memory');
     if (memory.length) this.liveMemory = [...this.liveMemory, ...memory];
   });
+
+  /** Set between picking the next row and starting its worker (a task of its own). */
+  private startTimer: ReturnType<typeof setTimeout> | null = null;
+  private entriesTimer: ReturnType<typeof setTimeout> | null = null;
 
   private readonly client = new WorkerClient({
     onEvent: (event) => this.handle(event),
@@ -75,12 +86,10 @@ export class SweepRunner {
   /** Queues every valid candidate of the current spec (replacing the previous rows) and starts the first. */
   start(): void {
     if (this.running) return;
-    this.rows = this.expansion.candidates.map((candidate) => ({
-      candidate: structuredClone($state.snapshot(candidate)) as SweepCandidate,
-      status: 'queued', result: null, reason: null, step: 0, totalSteps: 0, epoch: 0,
-    }));
+    this.rows = this.expansion.candidates.map((candidate) => new SweepRow(structuredClone($state.snapshot(candidate)) as SweepCandidate));
     this.stopping = false;
     this.next();
+    this.publishEntries();
   }
 
   /** Cancels one row: a queued row is skipped, the running row stops after its current step and keeps what it measured. */
@@ -90,8 +99,9 @@ export class SweepRunner {
     if (row.status === 'queued') {
       row.status = 'cancelled';
       row.reason = 'Cancelled before it started.';
+      this.publishEntries();
     } else if (row.status === 'running') {
-      this.client.cancel();
+      this.cancelRunning();
     }
   }
 
@@ -104,8 +114,9 @@ export class SweepRunner {
         row.reason = 'Cancelled before it started (sweep stopped).';
       }
     }
-    if (this.running) this.client.cancel();
+    if (this.running) this.cancelRunning();
     else this.stopping = false;
+    this.publishEntries();
   }
 
   /** Queues a finished row again; its previous result is replaced when the new run ends. */
@@ -115,33 +126,59 @@ export class SweepRunner {
     row.status = 'queued';
     row.reason = null;
     if (!this.running) this.next();
+    this.publishEntries();
   }
 
   dispose(): void {
+    if (this.startTimer !== null) clearTimeout(this.startTimer);
+    if (this.entriesTimer !== null) clearTimeout(this.entriesTimer);
     this.client.dispose();
+  }
+
+  private publishEntries(): void {
+    this.entriesTimer ??= setTimeout(() => {
+      this.entriesTimer = null;
+      this.entries = this.rows.map((row) => ({
+        id: row.candidate.id, label: row.candidate.label, status: row.status, reason: row.reason, result: row.result,
+      }));
+    }, 0);
   }
 
   private next(): void {
     this.stopping = false;
-    const row = this.rows.find((r) => r.status === 'queued');
+    const row = this.rows.find((r) => r.status === 'queued') ?? null;
+    this.runningRow = row;
     if (!row) return;
     row.status = 'running';
     row.step = 0;
     row.epoch = 0;
-    this.runningId = row.candidate.id;
+    row.totalSteps = 0;
     this.liveBatch.clear();
     this.liveSteps = [];
     this.liveEpochs = [];
     this.liveMemory = [];
-    this.client.run($state.snapshot(row.candidate.config) as RunConfig, this.dataBaseUrl);
+    // The worker starts in a task of its own, so the previous run's end (queue, matrix, history) and the next run's
+    // start do not add up to one long task on the main thread.
+    const config = $state.snapshot(row.candidate.config) as RunConfig;
+    this.startTimer = setTimeout(() => {
+      this.startTimer = null;
+      this.client.run(config, this.dataBaseUrl);
+    }, 0);
   }
 
-  private runningRow(): SweepRow | undefined {
-    return this.rows.find((r) => r.candidate.id === this.runningId);
+  /** Stops the running row: before its worker started, at once; otherwise after its current step. */
+  private cancelRunning(): void {
+    if (this.startTimer === null) {
+      this.client.cancel();
+      return;
+    }
+    clearTimeout(this.startTimer);
+    this.startTimer = null;
+    this.finishRunning(null, 'cancelled', 'Cancelled before it started.');
   }
 
   private handle(event: WorkerEvent): void {
-    const row = this.runningRow();
+    const row = this.runningRow;
     if (!row) return;
     switch (event.type) {
       case 'ready':
@@ -169,14 +206,14 @@ export class SweepRunner {
 
   private finishRunning(result: RunResult | null, status: RowStatus, reason: string | null): void {
     this.liveBatch.flush();
-    const row = this.runningRow();
+    const row = this.runningRow;
     if (row) {
       row.result = result;
       row.status = status;
       row.reason = reason;
       if (result) this.onResult?.(row.candidate.label, result);
     }
-    this.runningId = null;
     this.next();
+    this.publishEntries();
   }
 }
