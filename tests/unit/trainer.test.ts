@@ -199,7 +199,7 @@ describe('resource toggles', () => {
   });
 
   it('adjusts BatchNorm momentum to m^(1/K) under accumulation and reports it', async () => {
-    const { adjustBatchNormMomentum } = await import('../../src/core/train/precision-policy');
+    const { adjustBatchNormMomentum } = await import('../../src/core/train/batch-norm-statistics');
     const model = MODEL_BUILDERS['mobilenet-v2-tiny'].build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));
     expect(adjustBatchNormMomentum(model, 4)).toBeCloseTo(0.9 ** 0.25, 12);
     model.dispose();

@@ -11,6 +11,21 @@ function batchNormLayers(model: tf.LayersModel): BatchNormLayer[] {
 }
 
 /**
+ * Under gradient accumulation BatchNorm sees K micro-batches per optimizer step and updates its moving averages
+ * once per micro-batch. Momentum m^(1/K) makes K updates decay the old average as much as one update at m would.
+ * Batch statistics themselves are still per micro-batch: a known difference from a true large batch.
+ * Returns the momentum now in use, or null when the model has no BatchNorm.
+ */
+export function adjustBatchNormMomentum(model: tf.LayersModel, accumulationSteps: number): number | null {
+  let adjusted: number | null = null;
+  for (const layer of batchNormLayers(model)) {
+    layer.momentum = layer.momentum ** (1 / accumulationSteps);
+    adjusted = layer.momentum;
+  }
+  return adjusted;
+}
+
+/**
  * Precise BatchNorm statistics (Wu & Johnson, "Rethinking 'Batch' in BatchNorm", 2021): before a validation, each
  * BatchNorm layer's moving mean and variance become the average of the batch statistics of up to RECALIBRATION_IMAGES
  * training images under the current weights. In a run of a few dozen steps the moving averages lag far behind weights

@@ -19,20 +19,3 @@ export function roundLayerOutputsToFloat16(model: tf.LayersModel): void {
     };
   }
 }
-
-/**
- * Under gradient accumulation BatchNorm sees K micro-batches per optimizer step and updates its moving averages
- * once per micro-batch. Momentum m^(1/K) makes K updates decay the old average as much as one update at m would.
- * Batch statistics themselves are still per micro-batch: a known difference from a true large batch.
- * Returns the momentum now in use, or null when the model has no BatchNorm.
- */
-export function adjustBatchNormMomentum(model: tf.LayersModel, accumulationSteps: number): number | null {
-  let adjusted: number | null = null;
-  for (const layer of model.layers) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
-    const bn = layer as unknown as { momentum: number };
-    bn.momentum = bn.momentum ** (1 / accumulationSteps);
-    adjusted = bn.momentum;
-  }
-  return adjusted;
-}

@@ -15,8 +15,8 @@ import { createRng, type Rng } from '../rng';
 import { createBatchSource, type BatchSource } from './batches';
 import { watchGpuFaults } from './gpu-faults';
 import { DynamicLossScaler, allFinite, roundToFloat16Tensor, unscaleGradients } from './precision';
-import { adjustBatchNormMomentum, roundLayerOutputsToFloat16 } from './precision-policy';
-import { recalibrateBatchNorm } from './batch-norm-statistics';
+import { roundLayerOutputsToFloat16 } from './precision-policy';
+import { adjustBatchNormMomentum, recalibrateBatchNorm } from './batch-norm-statistics';
 
 export interface TrainerHooks {
   emit(event: TrainerEvent): void;
@@ -396,8 +396,9 @@ export async function runTraining(
         if (fault) throw new Error(fault);
         if (!Number.isFinite(loss)) throw new Error(`The loss became ${loss} at step ${step}: training diverged; lower the learning rate.`);
       }
-      // The epoch's shuffled images: a sample of every class for the BatchNorm statistics.
-      const recalibrationImages = Int32Array.from(batches.flatMap((b) => Array.from(b)).slice(0, BATCH_NORM_RECALIBRATION_IMAGES));
+      // The epoch's first shuffled batches: a sample of every class for the BatchNorm statistics.
+      const recalibrationBatches = batches.slice(0, Math.ceil(BATCH_NORM_RECALIBRATION_IMAGES / config.batchSize));
+      const recalibrationImages = Int32Array.from(recalibrationBatches.flatMap((b) => Array.from(b)));
       recalibrateBatchNorm(model, source, recalibrationImages, micro);
       const validation = await untilDeviceLost(evaluate(model, source, validationIndices, hooks.isCancelled));
       if (!validation) break;
