@@ -8,7 +8,8 @@ export function precisionNote(precision: RunConfig['precision'], environment: En
   if (precision === 'fp32') return 'Everything in float32.';
   if (precision === 'fp16-storage') {
     return 'Real fp16 storage on WebGL (half-float textures): weights, Adam moments and activations are stored in half '
-      + 'precision, arithmetic runs in fp32 shaders. There is no fp32 master copy, so dynamic loss scaling matters.';
+      + 'precision, arithmetic runs in fp32 shaders. There is no fp32 master copy, so dynamic loss scaling matters, and '
+      + 'Adam’s epsilon is 1e-4 (tfjs’s 1e-7 rounds to 0 in half precision and an underflowed moment then divides by zero).';
   }
   const f16 = environment?.adapter ? ` This adapter ${environment.adapter.shaderF16 ? 'has' : 'does not have'} shader-f16; tfjs does not use it.` : '';
   if (precision === 'fp16-activations') {

@@ -8,7 +8,8 @@ import { MODEL_BUILDERS } from '../../src/core/models';
 import { createRng } from '../../src/core/rng';
 import { initBackend } from '../../src/core/train/backend';
 import { cpuUploadSource } from '../../src/core/train/batches';
-import { accumulatedGradients, createStepContext, runTraining } from '../../src/core/train/trainer';
+import { roundToFloat16 } from '../../src/core/train/precision';
+import { HALF_FLOAT_ADAM_EPSILON, accumulatedGradients, createStepContext, runTraining } from '../../src/core/train/trainer';
 import { loadShippedDataset } from './shipped-data';
 
 // The pure-JS CPU backend is slow (a cnn-small step at batch 32 takes seconds), so these runs are tiny.
@@ -133,6 +134,19 @@ describe('training loop on the tfjs CPU backend', () => {
 
 describe('gradient accumulation', () => {
   const indices = Int32Array.from({ length: 32 }, (_, i) => i * 7);
+
+  it('gives Adam an epsilon that half floats can hold under fp16-storage (tfjs picks 1e-7, which they flush to 0)', () => {
+    const model = MODEL_BUILDERS.mlp.build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));
+    const epsilonOf = (precision: RunConfig['precision']) =>
+      createStepContext({ ...defaultRunConfig(), precision }, model, cpuUploadSource(dataset)).optimizer.getConfig().epsilon as number;
+    const smallestNormalHalf = 2 ** -14;
+    expect(epsilonOf('fp16-storage')).toBe(HALF_FLOAT_ADAM_EPSILON);
+    expect(roundToFloat16(HALF_FLOAT_ADAM_EPSILON)).toBeGreaterThanOrEqual(smallestNormalHalf);
+    // fp32 keeps the backend's own choice (1e-7 on the CPU backend), below what half floats hold as a normal number.
+    expect(epsilonOf('fp32')).toBe(tf.backend().epsilon());
+    expect(epsilonOf('fp32')).toBeLessThan(smallestNormalHalf);
+    model.dispose();
+  });
 
   it.each(['mlp', 'cnn-small'] as const)('K=4 micro-batches give the full-batch gradient for %s (no BatchNorm)', (name) => {
     const model = MODEL_BUILDERS[name].build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));

@@ -224,12 +224,20 @@ function buildModel(config: RunConfig, dataset: ImageDataset, rng: Rng): { model
   return { model, batchNormMomentum: adjustBatchNormMomentum(model, config.accumulationSteps) };
 }
 
+/**
+ * Adam's epsilon under fp16-storage. tfjs picks 1e-7 whenever the GPU can render to float32, even with half-float
+ * textures forced, and 1e-7 is below binary16's smallest normal (2^-14 ≈ 6.1e-5): it flushes to 0, so a second moment
+ * that underflowed (g² < 2^-14, i.e. |g| < 0.008, common at large batches) divides by zero and the weights become
+ * inf/NaN. 1e-4 is what tfjs itself uses when it knows its textures are half floats.
+ */
+export const HALF_FLOAT_ADAM_EPSILON = 1e-4;
+
 export function createStepContext(config: RunConfig, model: tf.LayersModel, source: BatchSource): StepContext {
   // fp16-activations: the same model and variables, trained through its own backward pass with packed activations.
   const network = config.precision === 'fp16-activations' ? buildStoredActivationNetwork(model) : null;
   return {
     model,
-    optimizer: tf.train.adam(config.learningRate),
+    optimizer: tf.train.adam(config.learningRate, 0.9, 0.999, config.precision === 'fp16-storage' ? HALF_FLOAT_ADAM_EPSILON : undefined),
     variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
     source,
     accumulationSteps: config.accumulationSteps,
