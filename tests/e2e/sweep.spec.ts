@@ -35,6 +35,9 @@ test('a 2×2 sweep fills the matrix live, a cancelled run leaves the others inta
 
   // Cancel the third run while it trains.
   await expect(queue.locator('tbody tr').nth(2)).toContainText(/step \d+ of/, { timeout: 120_000 });
+  // The sweep's live charts, mounted once for the whole sweep, draw the running row's steps.
+  await expect(page.getByRole('region', { name: 'Compare configurations' }).getByRole('img', { name: 'Loss chart' }))
+    .toHaveAttribute('data-points', /^[1-9]\d*$/, { timeout: 60_000 });
   await page.getByRole('button', { name: 'Cancel cnn-small · batch 32 · K=1' }).click();
   await expect(rowStatus(2)).toHaveText('Cancelled', { timeout: 30_000 });
   await expect(rowStatus(3)).toHaveText('Finished', { timeout: 200_000 });
