@@ -17,8 +17,8 @@ export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'cpu'] as const;
  *   gradients, are rounded to IEEE half precision; dynamic loss scaling. Numerics only: tensors stay float32, so it
  *   saves no memory on any backend.
  * fp16-storage: WebGL only, WEBGL_FORCE_F16_TEXTURES: every tensor (weights and Adam moments too, no master copy)
- *   is stored in half-float textures; arithmetic in fp32 shaders; dynamic loss scaling; Adam's epsilon 1e-4, the
- *   smallest that half floats hold as a normal number.
+ *   is stored in half-float textures; arithmetic in fp32 shaders; dynamic loss scaling; Adam's epsilon 1e-4 (a normal
+ *   number in half precision; tfjs's 1e-7 is not).
  * fp16-activations: WebGPU (and cpu): the activations kept for the backward pass are stored as packed halves (two
  *   binary16 per 32-bit word, no shader-f16 needed); compute, weights, Adam state and gradients stay fp32; dynamic
  *   loss scaling (src/core/models/packed/network.ts). Not on WebGL: its textures cannot hold packed bits.

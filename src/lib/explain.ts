@@ -9,7 +9,7 @@ export function precisionNote(precision: RunConfig['precision'], environment: En
   if (precision === 'fp16-storage') {
     return 'Real fp16 storage on WebGL (half-float textures): weights, Adam moments and activations are stored in half '
       + 'precision, arithmetic runs in fp32 shaders. There is no fp32 master copy, so dynamic loss scaling matters, and '
-      + 'Adam’s epsilon is 1e-4 (tfjs’s 1e-7 rounds to 0 in half precision and an underflowed moment then divides by zero).';
+      + 'Adam’s epsilon is 1e-4 (tfjs’s 1e-7 is lost in half precision, and a step over an underflowed moment then blows up).';
   }
   const f16 = environment?.adapter ? ` This adapter ${environment.adapter.shaderF16 ? 'has' : 'does not have'} shader-f16; tfjs does not use it.` : '';
   if (precision === 'fp16-activations') {

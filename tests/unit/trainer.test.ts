@@ -135,7 +135,7 @@ describe('training loop on the tfjs CPU backend', () => {
 describe('gradient accumulation', () => {
   const indices = Int32Array.from({ length: 32 }, (_, i) => i * 7);
 
-  it('gives Adam an epsilon that half floats can hold under fp16-storage (tfjs picks 1e-7, which they flush to 0)', () => {
+  it('gives Adam an epsilon that half floats hold as a normal number under fp16-storage (tfjs picks 1e-7, a subnormal at best)', () => {
     const model = MODEL_BUILDERS.mlp.build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));
     const epsilonOf = (precision: RunConfig['precision']) =>
       createStepContext({ ...defaultRunConfig(), precision }, model, cpuUploadSource(dataset)).optimizer.getConfig().epsilon as number;

@@ -226,9 +226,10 @@ function buildModel(config: RunConfig, dataset: ImageDataset, rng: Rng): { model
 
 /**
  * Adam's epsilon under fp16-storage. tfjs picks 1e-7 whenever the GPU can render to float32, even with half-float
- * textures forced, and 1e-7 is below binary16's smallest normal (2^-14 ≈ 6.1e-5): it flushes to 0, so a second moment
- * that underflowed (g² < 2^-14, i.e. |g| < 0.008, common at large batches) divides by zero and the weights become
- * inf/NaN. 1e-4 is what tfjs itself uses when it knows its textures are half floats.
+ * textures forced, and 1e-7 is below binary16's smallest normal (2^-14 ≈ 6.1e-5): at best a subnormal, zero where the
+ * GPU flushes subnormals. Once a second moment underflows (g² < 2^-14, i.e. |g| < 0.008, common at large batches)
+ * the step lr · m / (√v + ε) is ~10⁷ × lr × the gradient, or a division by zero, and the weights overflow to inf/NaN
+ * (cnn-small b256 on WebGL: NaN at step 2). 1e-4 is what tfjs itself uses when it knows its textures are half floats.
  */
 export const HALF_FLOAT_ADAM_EPSILON = 1e-4;
 
