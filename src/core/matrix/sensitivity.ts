@@ -45,8 +45,8 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
  * on the criterion and R_r its total over the other weighted criteria. Each pair of rows with different slopes crosses
  * once, at p* = (R_b − R_a) / ((s_a − R_a) − (s_b − R_b)). The winner set can only change where a line crosses a
  * winner's line, so it is constant between consecutive such crossings and evaluated once per interval (at the midpoint)
- * and at the end point (0 or 100 %). The flip is the first
- * crossing after which the winner set differs from the current one — becoming tied counts as a change.
+ * and at the end point (0 or 100 %). The flip is the first crossing after which the winner set differs from the current
+ * one — becoming tied counts as a change.
  *
  * Rows compete if they pass the gate and have a total (the tier winners come from). Rows without a score on the
  * criterion are left out (they would lose their total as soon as it had weight), and it is said in the note.
