@@ -21,7 +21,7 @@ export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'cpu'] as const;
  *   number in half precision; tfjs's 1e-7 is not).
  * fp16-activations: WebGPU (and cpu): the activations kept for the backward pass are stored as packed halves (two
  *   binary16 per 32-bit word, no shader-f16 needed); compute, weights, Adam state and gradients stay fp32; dynamic
- *   loss scaling (src/core/models/packed/network.ts). Not on WebGL: its textures cannot hold packed bits.
+ *   loss scaling (src/core/train/stored-activations/network.ts). Not on WebGL: its textures cannot hold packed bits.
  */
 export const PRECISIONS = ['fp32', 'mixed-fp16', 'fp16-storage', 'fp16-activations'] as const;
 /**

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   FLOAT16_ROUND_TRIP, float16RoundTripKernel, hasFloat16RoundTripKernel, registerFloat16RoundTripKernels,
   roundFloat32BitsToFloat16,
-} from '../../src/core/train/fp16-kernels';
+} from '../../src/core/kernels/fp16-kernels';
 import { float16RoundTrip, roundToFloat16, roundToFloat16Tensor } from '../../src/core/train/precision';
 import { firstMismatch, float32Cases, onBackendWithoutLeaks } from './packed-float16-cases';
 

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { describe, expect, it, vi } from 'vitest';
-import { FLOAT16_ROUND_TRIP, float16RoundTripKernel } from '../../src/core/train/fp16-kernels';
+import { FLOAT16_ROUND_TRIP, float16RoundTripKernel } from '../../src/core/kernels/fp16-kernels';
 import { float16RoundTrip, roundToFloat16 } from '../../src/core/train/precision';
 import { firstMismatch, float32Cases, onBackendWithoutLeaks, padded, pipelineKeys } from './packed-float16-cases';
 

@@ -8,8 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   activationGradient, batchNormInputGradient, channelMoments, channelSums, materialize, maxPoolGradient, packView,
   type ActivationView,
-} from '../../src/core/train/packed-activation-kernels';
-import { packFloat16, unpackFloat16 } from '../../src/core/train/packed-float16';
+} from '../../src/core/kernels/packed-activation-kernels';
+import { packFloat16, unpackFloat16 } from '../../src/core/kernels/packed-float16';
 
 /** An odd element count (3 channels) so the last packed word holds one half. */
 const SHAPE = [3, 5, 7, 3];

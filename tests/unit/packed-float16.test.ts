@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   float16BitsToFloat32Bits, float32BitsToFloat16Bits, hasPackedFloat16Kernels, packFloat16, roundTripThroughFloat16,
   unpackFloat16,
-} from '../../src/core/train/packed-float16';
+} from '../../src/core/kernels/packed-float16';
 import { EDGE_CASES, decodeHalf, firstMismatch, float32Cases, onBackendWithoutLeaks } from './packed-float16-cases';
 
 const f32 = new Float32Array(1);

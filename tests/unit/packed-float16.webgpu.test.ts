@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { describe, expect, it, vi } from 'vitest';
-import { float32BitsToFloat16Bits, packFloat16, roundTripThroughFloat16, unpackFloat16 } from '../../src/core/train/packed-float16';
+import { float32BitsToFloat16Bits, packFloat16, roundTripThroughFloat16, unpackFloat16 } from '../../src/core/kernels/packed-float16';
 import { EDGE_CASES, firstMismatch, float32Cases, onBackendWithoutLeaks, padded, pipelineKeys } from './packed-float16-cases';
 
 const ODD_CASES = float32Cases();

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelName } from '../../src/core/config';
 import { MODEL_BUILDERS, type InputShape } from '../../src/core/models';
-import { buildStoredActivationNetwork, type ActivationStorage, type PlanSummary } from '../../src/core/models/packed/network';
+import { buildStoredActivationNetwork, type ActivationStorage, type PlanSummary } from '../../src/core/train/stored-activations/network';
 import { createRng } from '../../src/core/rng';
 
 type Forward = (x: tf.Tensor) => tf.Tensor;

@@ -1,5 +1,5 @@
 /**
- * Training with stored activations (src/core/models/packed) on tfjs's CPU backend: for every architecture of the
+ * Training with stored activations (src/core/train/stored-activations) on tfjs's CPU backend: for every architecture of the
  * zoo, the loss and every weight gradient equal tfjs's own autodiff of the same LayersModel — to float32 rounding
  * with float32 storage, to half-precision tolerance with packed halves — BatchNorm's moving averages move the same
  * way, what each layer keeps is as designed, and nothing leaks.
@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { MODEL_NAMES } from '../../src/core/config';
 import { MODEL_BUILDERS } from '../../src/core/models';
-import { buildStoredActivationNetwork, estimateWithKeptActivations, keptActivationBytes } from '../../src/core/models/packed/network';
+import { buildStoredActivationNetwork, estimateWithKeptActivations, keptActivationBytes } from '../../src/core/train/stored-activations/network';
 import { estimateMemory } from '../../src/core/models';
 import { createRng } from '../../src/core/rng';
 import { onBackendWithoutLeaks } from './packed-float16-cases';

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, type ModelName, type RunConfig } from '../../src/core/config';
 import { createMemoryInstrument, freshWebGpuBackend } from '../../src/core/measure/gpu-memory';
 import { MODEL_BUILDERS } from '../../src/core/models';
-import { buildStoredActivationNetwork, type ActivationStorage } from '../../src/core/models/packed/network';
+import { buildStoredActivationNetwork, type ActivationStorage } from '../../src/core/train/stored-activations/network';
 import { createRng } from '../../src/core/rng';
 import { runTraining } from '../../src/core/train/trainer';
 import { onBackendWithoutLeaks } from './packed-float16-cases';

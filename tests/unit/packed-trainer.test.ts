@@ -10,7 +10,7 @@ import type { ImageDataset } from '../../src/core/data/dataset';
 import type { Environment } from '../../src/core/environment';
 import type { StepEvent, TrainerEvent } from '../../src/core/events';
 import { MODEL_BUILDERS, analyzeModel } from '../../src/core/models';
-import { keptActivationBytes } from '../../src/core/models/packed/network';
+import { keptActivationBytes } from '../../src/core/train/stored-activations/network';
 import { createRng } from '../../src/core/rng';
 import { initBackend } from '../../src/core/train/backend';
 import { runTraining } from '../../src/core/train/trainer';

@@ -4,7 +4,7 @@
  * for mixed precision (fp32 master weights, scaled loss, skipped steps on inf/NaN).
  */
 import * as tf from '@tensorflow/tfjs';
-import { float16RoundTripKernel, hasFloat16RoundTripKernel } from './fp16-kernels';
+import { float16RoundTripKernel, hasFloat16RoundTripKernel } from '../kernels/fp16-kernels';
 
 /** Largest finite binary16 value, (2 − 2^-10) · 2^15. */
 export const FLOAT16_MAX = 65504;

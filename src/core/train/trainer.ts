@@ -9,7 +9,7 @@ import { createMemoryInstrument, measureLogicalPeak, type MemoryInstrument } fro
 import { quantile, summarizeStepTimes } from '../measure/stats';
 import { MODEL_BUILDERS, analyzeModel } from '../models';
 import { BATCH_NORM_RECALIBRATION_IMAGES } from '../models/catalog';
-import { buildStoredActivationNetwork, estimateWithKeptActivations } from '../models/packed/network';
+import { buildStoredActivationNetwork, estimateWithKeptActivations } from './stored-activations/network';
 import type { EpochRecord, RunMemory, RunResult, RunStatus } from '../result';
 import { createRng, type Rng } from '../rng';
 import { createBatchSource, type BatchSource } from './batches';

@@ -28,11 +28,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { flushPendingReleases } from '../../measure/gpu-memory';
-import type { MemoryEstimate } from '../analysis';
+import type { MemoryEstimate } from '../../models/analysis';
 import {
   hasPackedActivationKernels, materialize, packView, type ActivationView, type StoredSource,
-} from '../../train/packed-activation-kernels';
-import { hasPackedFloat16Kernels, packFloat16 } from '../../train/packed-float16';
+} from '../../kernels/packed-activation-kernels';
+import { hasPackedFloat16Kernels, packFloat16 } from '../../kernels/packed-float16';
 import { layerOps, type Layer, type LayerOps } from './layer-ops';
 
 export const ACTIVATION_STORAGES = ['float16-packed', 'float32'] as const;

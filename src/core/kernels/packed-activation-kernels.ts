@@ -1,6 +1,6 @@
 /**
  * Fused elementwise kernels that read a stored activation directly — packed halves (packed-float16.ts) or float32 —
- * so the backward pass of models/packed/network.ts does not first unpack it into a float32 tensor and then run
+ * so the backward pass of train/stored-activations/network.ts does not first unpack it into a float32 tensor and then run
  * several tfjs ops over it. Each tfjs elementwise op allocates a tensor of the activation's size, and on WebGPU a
  * disposed tensor keeps its buffer until the queued commands are submitted: a BatchNorm + ReLU6 backward written
  * with tfjs ops held ≈ 9 activation-sized buffers at once, more than all the stored activations together.

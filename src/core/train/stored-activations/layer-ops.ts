@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   activationGradient, batchNormInputGradient, channelMoments, channelSums, materialize, maxPoolGradient, type ActivationView,
   type StoredSource,
-} from '../../train/packed-activation-kernels';
+} from '../../kernels/packed-activation-kernels';
 
 export type Layer = tf.LayersModel['layers'][number];
 
