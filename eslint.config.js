@@ -3,6 +3,9 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import ts from 'typescript-eslint';
 
+// What src/core may not import: it runs in the browser, a worker and Node, so never the DOM or the UI.
+const coreForbidden = ['**/ui/**', '**/state/**', 'svelte', 'svelte/*'];
+
 export default ts.config(
   { ignores: ['dist/', 'node_modules/', 'public/data/', 'test-results/', 'playwright-report/', 'tmp/', 'bench/results/'] },
   js.configs.recommended,
@@ -22,8 +25,15 @@ export default ts.config(
     // core runs in the browser, a worker and Node: it must not reach for the DOM or the UI.
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/ui/**', '**/state/**', 'svelte', 'svelte/*'] }],
+      'no-restricted-imports': ['error', { patterns: coreForbidden }],
       'no-restricted-globals': ['error', 'document', 'window', 'localStorage'],
+    },
+  },
+  {
+    // Training depends on models and kernels, never the reverse (docs/architecture.md, "Rooms").
+    files: ['src/core/models/**/*.ts', 'src/core/kernels/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...coreForbidden, '**/train/**', '**/measure/**'] }],
     },
   },
 );
