@@ -1,9 +1,31 @@
 import type { RunConfig } from './config';
 import type { Environment } from './environment';
-import type { KernelTime } from './measure/gpu-memory';
-import type { StepTimeSummary } from './measure/stats';
 import type { MemoryEstimate } from './models/analysis';
-import type { LossScalerSummary } from './train/precision';
+
+/** One kernel's share of the profiled first step. */
+export interface KernelTime {
+  name: string;
+  calls: number;
+  totalMs: number;
+}
+
+/** Step wall times: the first apart, the steady ones as median and spread. */
+export interface StepTimeSummary {
+  /** The first step, which includes shader compilation and warm-up; null when no step ran. */
+  firstStepMs: number | null;
+  /** Median/p10/p90 of the steps after the first (steady state); null with fewer than two steps. */
+  medianStepMs: number | null;
+  p10StepMs: number | null;
+  p90StepMs: number | null;
+  steadySteps: number;
+}
+
+/** Dynamic loss scaling over a run: the final scale and the skipped updates. */
+export interface LossScalerSummary {
+  finalScale: number;
+  skippedSteps: number;
+  totalSteps: number;
+}
 
 export type RunStatus = 'done' | 'failed' | 'cancelled' | 'over-budget' | 'oom';
 

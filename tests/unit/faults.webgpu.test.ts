@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import type { WebGpuBackendInternals } from '../../src/core/backend-internals';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type RunConfig } from '../../src/core/config';
 import type { ImageDataset } from '../../src/core/data/dataset';
 import type { Environment } from '../../src/core/environment';
 import type { TrainerEvent } from '../../src/core/events';
-import { flushPendingReleases, freshWebGpuBackend } from '../../src/core/measure/gpu-memory';
+import { flushPendingReleases } from '../../src/core/measure/webgpu-buffers';
+import { freshWebGpuBackend } from '../setup/fresh-webgpu-backend';
 import { initBackend } from '../../src/core/train/backend';
 import { runTraining } from '../../src/core/train/trainer';
 import { loadShippedDataset } from './shipped-data';
@@ -18,14 +20,14 @@ beforeAll(async () => {
 });
 
 const SMALL: Partial<RunConfig> = { model: 'mlp', backend: 'webgpu', subsetFraction: 0.05, batchSize: 16 };
-const device = () => (tf.backend() as unknown as { device: GPUDevice }).device;
+const device = () => (tf.backend() as unknown as WebGpuBackendInternals).device;
 /**
  * Bytes of GPU buffers in use (the buffer manager's count) after deferred releases are submitted, less the 16-byte
  * timestamp-query resolve buffer tfjs acquires on the first profiled step and keeps for the backend's life.
  */
 const bytesInUse = () => {
   flushPendingReleases();
-  const profiler = (tf.backend() as unknown as { queryResolveBuffer?: GPUBuffer | null }).queryResolveBuffer;
+  const profiler = (tf.backend() as unknown as WebGpuBackendInternals).queryResolveBuffer;
   return (tf.memory() as tf.MemoryInfo & { numBytesInGPU: number }).numBytesInGPU - (profiler?.size ?? 0);
 };
 

@@ -9,11 +9,14 @@
  * Each test starts from a fresh backend (freshWebGpuBackend), so the pool is empty and the baseline is 0 bytes.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { WebGpuBackendInternals } from '../../src/core/backend-internals';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createMemoryInstrument, flushPendingReleases, freshWebGpuBackend, measureLogicalPeak, webGlMemoryFrom,
-} from '../../src/core/measure/gpu-memory';
+import { measureLogicalPeak } from '../../src/core/measure/logical-peak';
+import { createMemoryInstrument } from '../../src/core/measure/memory-instrument';
+import { webGlMemoryFrom } from '../../src/core/measure/webgl-memory';
+import { flushPendingReleases } from '../../src/core/measure/webgpu-buffers';
 import { initBackend } from '../../src/core/train/backend';
+import { freshWebGpuBackend } from '../setup/fresh-webgpu-backend';
 
 const MiB = 1024 * 1024;
 /** A float32 tensor of `bytes` bytes, computed on the GPU (tf.ones/tf.tensor would stay on the CPU until used). */
@@ -142,7 +145,7 @@ describe('true GPU peak (webgpu buffer manager)', () => {
     memory.stop();
     const a = filled(1 * MiB);
     expect(memory.snapshot().truePeakBytes).toBe(0);
-    expect(Object.prototype.hasOwnProperty.call((tf.backend() as unknown as { bufferManager: object }).bufferManager,
+    expect(Object.prototype.hasOwnProperty.call((tf.backend() as unknown as WebGpuBackendInternals).bufferManager,
       'acquireBuffer')).toBe(false);
     a.dispose();
   });

@@ -4,6 +4,7 @@
  * is computed independently (from doubles, not from bits).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { WebGpuBackendInternals } from '../../src/core/backend-internals';
 import { afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { Environment } from '../../src/core/environment';
 import { createRng } from '../../src/core/rng';
@@ -109,6 +110,6 @@ export function onBackendWithoutLeaks(backend: 'cpu' | 'webgpu'): () => Environm
 
 /** Keys of the webgpu backend's pipeline cache (shaderKey + ranks + dtypes + dispatch kind) that `match`, sorted. */
 export function pipelineKeys(match: RegExp): string[] {
-  const cache = (tf.backend() as unknown as { pipelineCache: Record<string, unknown> }).pipelineCache;
+  const cache = (tf.backend() as unknown as WebGpuBackendInternals).pipelineCache;
   return Object.keys(cache).filter((key) => match.test(key)).sort();
 }

@@ -10,7 +10,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, type ModelName, type RunConfig } from '../../src/core/config';
-import { createMemoryInstrument, freshWebGpuBackend } from '../../src/core/measure/gpu-memory';
+import { createMemoryInstrument } from '../../src/core/measure/memory-instrument';
+import { freshWebGpuBackend } from '../setup/fresh-webgpu-backend';
 import { MODEL_BUILDERS } from '../../src/core/models';
 import { buildStoredActivationNetwork, type ActivationStorage } from '../../src/core/train/stored-activations/network';
 import { createRng } from '../../src/core/rng';

@@ -8,7 +8,9 @@ import { defaultRunConfig, type ModelName, type RunConfig } from '../../src/core
 import type { ImageDataset } from '../../src/core/data/dataset';
 import type { Environment } from '../../src/core/environment';
 import type { StepEvent, TrainerEvent } from '../../src/core/events';
-import { createMemoryInstrument, freshWebGpuBackend, measureLogicalPeak } from '../../src/core/measure/gpu-memory';
+import { measureLogicalPeak } from '../../src/core/measure/logical-peak';
+import { createMemoryInstrument } from '../../src/core/measure/memory-instrument';
+import { freshWebGpuBackend } from '../setup/fresh-webgpu-backend';
 import { MODEL_BUILDERS } from '../../src/core/models';
 import { createRng } from '../../src/core/rng';
 import { initBackend } from '../../src/core/train/backend';

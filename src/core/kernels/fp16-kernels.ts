@@ -24,7 +24,8 @@
  * the webgpu backend is registered later or never. Nothing here imports a backend package at run time.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FlatProgram, flatView, type WebGpuBackendLike } from './webgpu-program';
+import { FlatProgram, flatView } from './webgpu-program';
+import type { CpuBackendInternals, WebGlBackendInternals, WebGlProgram, WebGpuBackendInternals } from '../backend-internals';
 
 export const FLOAT16_ROUND_TRIP = 'Float16RoundTrip';
 
@@ -85,11 +86,6 @@ function roundFloat32ArrayToFloat16(values: Float32Array): Float32Array {
 // cpu
 // ---------------------------------------------------------------------------------------------------------------
 
-/** What the kernel uses of tfjs-backend-cpu's MathBackendCPU. */
-interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
 
 function assertFloat32(x: tf.TensorInfo): void {
   if (x.dtype !== 'float32') {
@@ -100,7 +96,7 @@ function assertFloat32(x: tf.TensorInfo): void {
 const cpuKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: tf.TensorInfo };
   assertFloat32(x);
-  const cpu = backend as unknown as CpuBackendLike;
+  const cpu = backend as unknown as CpuBackendInternals;
   // A float32 tensor cast from int32 or bool keeps its Int32Array / Uint8Array (tfjs's Cast only relabels it).
   const values = cpu.data.get(x.dataId).values as Float32Array | Int32Array | Uint8Array;
   const floats = values instanceof Float32Array ? values : Float32Array.from(values);
@@ -168,7 +164,7 @@ function float16RoundTripProgram(size: number): FlatProgram {
 const webgpuKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: tf.TensorInfo };
   assertFloat32(x);
-  const gpu = backend as unknown as WebGpuBackendLike;
+  const gpu = backend as unknown as WebGpuBackendInternals;
   const output = gpu.makeTensorInfo(x.shape, 'float32');
   const program = float16RoundTripProgram(tf.util.sizeFromShape(x.shape));
   gpu.runWebGPUProgram(program, [flatView(x)], 'float32', undefined, flatView(output));
@@ -203,21 +199,6 @@ const GLSL_ROUND = `
   }
 `;
 
-/** tfjs-backend-webgl's GPGPUProgram, as far as these programs use it. */
-interface WebGlProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  enableShapeUniforms: boolean;
-  packedInputs?: boolean;
-  packedOutput?: boolean;
-}
-
-/** What the kernel uses of tfjs-backend-webgl's MathBackendWebGL. */
-interface WebGlBackendLike {
-  runWebGLProgram(program: WebGlProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
-}
-
 function webglProgram(shape: number[], packed: boolean): WebGlProgram {
   // As tfjs's UnaryOpProgram / UnaryOpPackedProgram (useShapeUniforms is not exported: same rule).
   const enableShapeUniforms = tf.env().getBool('WEBGL_USE_SHAPES_UNIFORMS') && shape.length <= 4;
@@ -246,7 +227,7 @@ const webglKernel: tf.KernelFunc = ({ inputs, backend }) => {
   }
   // Packed like tfjs's own unary ops, so a packed input is not unpacked by an extra program first.
   const program = webglProgram(x.shape, tf.env().getBool('WEBGL_PACK_UNARY_OPERATIONS'));
-  return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, [x], 'float32');
+  return (backend as unknown as WebGlBackendInternals).runWebGLProgram(program, [x], 'float32');
 };
 
 // ---------------------------------------------------------------------------------------------------------------

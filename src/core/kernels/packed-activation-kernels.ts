@@ -24,7 +24,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { float16BitsToFloat32Bits, float32BitsToFloat16Bits, wgslFromHalfBits, wgslToHalfBits } from './packed-float16';
-import { FlatProgram, flatView, type WebGpuBackendLike } from './webgpu-program';
+import { FlatProgram, flatView } from './webgpu-program';
+import type { CpuBackendInternals, WebGpuBackendInternals } from '../backend-internals';
 
 export const STORED_MATERIALIZE = 'StoredMaterialize';
 export const STORED_ACTIVATION_GRAD = 'StoredActivationGrad';
@@ -87,10 +88,6 @@ export interface MaxPoolGeometry {
 // cpu
 // ---------------------------------------------------------------------------------------------------------------
 
-interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
 
 let halfTable: Float32Array | null = null;
 
@@ -104,13 +101,13 @@ function halfValues(): Float32Array {
   return halfTable;
 }
 
-function cpuValues(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array | Int32Array {
+function cpuValues(backend: CpuBackendInternals, t: tf.TensorInfo): Float32Array | Int32Array {
   const values = backend.data.get(t.dataId).values as Float32Array | Int32Array | Uint8Array;
   return values instanceof Uint8Array ? Float32Array.from(values) : values;
 }
 
 /** Reader of source element i, packed or not. */
-function cpuSource(backend: CpuBackendLike, source: tf.TensorInfo, packed: boolean): (i: number) => number {
+function cpuSource(backend: CpuBackendInternals, source: tf.TensorInfo, packed: boolean): (i: number) => number {
   const values = cpuValues(backend, source);
   if (!packed) return (i) => values[i]!;
   const table = halfValues();
@@ -120,7 +117,7 @@ function cpuSource(backend: CpuBackendLike, source: tf.TensorInfo, packed: boole
   };
 }
 
-function cpuAffine(backend: CpuBackendLike, inputs: tf.NamedTensorInfoMap, read: (i: number) => number, channels: number) {
+function cpuAffine(backend: CpuBackendInternals, inputs: tf.NamedTensorInfoMap, read: (i: number) => number, channels: number) {
   if (!inputs.scale) return read;
   const scale = cpuValues(backend, inputs.scale);
   const shift = cpuValues(backend, inputs.shift!);
@@ -138,7 +135,7 @@ function cpuActivation(read: (i: number) => number, { activation, cap }: Attrs):
 
 const cpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
   [STORED_MATERIALIZE]: ({ inputs, backend, attrs }) => {
-    const cpu = backend as unknown as CpuBackendLike;
+    const cpu = backend as unknown as CpuBackendInternals;
     const a = attrs as unknown as Attrs;
     const value = cpuActivation(cpuAffine(cpu, inputs, cpuSource(cpu, inputs.source!, a.packed), a.channels), a);
     const out = new Float32Array(tf.util.sizeFromShape(a.shape!));
@@ -146,7 +143,7 @@ const cpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
     return cpu.makeTensorInfo(a.shape!, 'float32', out);
   },
   [STORED_PACK]: ({ inputs, backend, attrs }) => {
-    const cpu = backend as unknown as CpuBackendLike & { makeTensorInfo(shape: number[], dtype: 'int32', values: Int32Array): tf.TensorInfo };
+    const cpu = backend as unknown as CpuBackendInternals;
     const { channels } = attrs as unknown as Attrs;
     const value = cpuAffine(cpu, inputs, cpuSource(cpu, inputs.source!, false), channels);
     const count = tf.util.sizeFromShape(inputs.source!.shape);
@@ -161,7 +158,7 @@ const cpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
     return cpu.makeTensorInfo([words.length], 'int32', words);
   },
   [STORED_MAX_POOL_GRAD]: ({ inputs, backend, attrs }) => {
-    const cpu = backend as unknown as CpuBackendLike;
+    const cpu = backend as unknown as CpuBackendInternals;
     const { channels, packed, inputShape, pool } = attrs as unknown as Attrs;
     const view = cpuActivation(cpuAffine(cpu, inputs, cpuSource(cpu, inputs.source!, packed), channels), attrs as unknown as Attrs);
     const dy = cpuValues(cpu, inputs.dy!);
@@ -195,7 +192,7 @@ const cpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
     return cpu.makeTensorInfo(inputShape!, 'float32', out);
   },
   [STORED_ACTIVATION_GRAD]: ({ inputs, backend, attrs }) => {
-    const cpu = backend as unknown as CpuBackendLike;
+    const cpu = backend as unknown as CpuBackendInternals;
     const { channels, packed, cap } = attrs as unknown as Attrs;
     const value = cpuAffine(cpu, inputs, cpuSource(cpu, inputs.source!, packed), channels);
     const dy = cpuValues(cpu, inputs.dy!);
@@ -208,7 +205,7 @@ const cpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
     return cpu.makeTensorInfo(inputs.dy!.shape, 'float32', out);
   },
   [STORED_BATCH_NORM_INPUT_GRAD]: ({ inputs, backend, attrs }) => {
-    const cpu = backend as unknown as CpuBackendLike;
+    const cpu = backend as unknown as CpuBackendInternals;
     const { channels, packed } = attrs as unknown as Attrs;
     const normalized = cpuSource(cpu, inputs.source!, packed);
     const [dy, k, a, b] = [inputs.dy!, inputs.k!, inputs.a!, inputs.b!].map((t) => cpuValues(cpu, t));
@@ -220,7 +217,7 @@ const cpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
     return cpu.makeTensorInfo(inputs.dy!.shape, 'float32', out);
   },
   [CHANNEL_SUMS]: ({ inputs, backend, attrs }) => {
-    const cpu = backend as unknown as CpuBackendLike;
+    const cpu = backend as unknown as CpuBackendInternals;
     const { channels, packed, groups, sums: kind } = attrs as unknown as Attrs;
     const dy = cpuValues(cpu, inputs.dy!);
     const weight = kind === 'weighted' ? cpuSource(cpu, inputs.source!, packed) : null;
@@ -396,7 +393,7 @@ function channelSumsProgram(groups: number, width: number, kind: ChannelSumKind,
 
 function runElementwise(backend: unknown, name: string, shape: number[], named: [string, tf.TensorInfo | undefined][],
   attrs: Attrs, body: string): tf.TensorInfo {
-  const gpu = backend as WebGpuBackendLike;
+  const gpu = backend as WebGpuBackendInternals;
   const present = named.filter((entry): entry is [string, tf.TensorInfo] => entry[1] !== undefined);
   const size = tf.util.sizeFromShape(shape);
   const affine = present.some(([variable]) => variable === 'SCALE');
@@ -416,7 +413,7 @@ const webgpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
   },
   [STORED_MAX_POOL_GRAD]: ({ inputs, backend, attrs }) => {
     const a = attrs as unknown as Attrs;
-    const gpu = backend as WebGpuBackendLike;
+    const gpu = backend as WebGpuBackendInternals;
     const size = tf.util.sizeFromShape(a.inputShape!);
     const affine = inputs.scale !== undefined;
     const { filter, strides, pad, reluMask } = a.pool!;
@@ -432,7 +429,7 @@ const webgpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
     return output;
   },
   [STORED_PACK]: ({ inputs, backend, attrs }) => {
-    const gpu = backend as WebGpuBackendLike;
+    const gpu = backend as WebGpuBackendInternals;
     const count = tf.util.sizeFromShape(inputs.source!.shape);
     const program = storedPackProgram(Math.ceil(count / 2));
     const uniforms = [{ type: 'int32', data: [(attrs as unknown as Attrs).channels] }, { type: 'int32', data: [count] }];
@@ -450,7 +447,7 @@ const webgpuKernels: Record<(typeof KERNEL_NAMES)[number], tf.KernelFunc> = {
     attrs as unknown as Attrs, 'result[index] = K[c] * (DY[index] - A[c] - v * B[c]);'),
   [CHANNEL_SUMS]: ({ inputs, backend, attrs }) => {
     const { channels, packed, groups, sums: kind } = attrs as unknown as Attrs;
-    const gpu = backend as WebGpuBackendLike;
+    const gpu = backend as WebGpuBackendInternals;
     const width = kind === 'weighted' ? 2 * channels : channels;
     const rows = tf.util.sizeFromShape(inputs.dy!.shape) / channels;
     const output = gpu.makeTensorInfo([groups!, width], 'float32');

@@ -19,7 +19,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { halfSubnormalQuanta, wgslHalfSubnormalQuanta } from './fp16-kernels';
-import { FlatProgram, flatView, type WebGpuBackendLike } from './webgpu-program';
+import { FlatProgram, flatView } from './webgpu-program';
+import type { CpuBackendInternals, WebGpuBackendInternals } from '../backend-internals';
 
 export const PACK_FLOAT16 = 'PackFloat16';
 export const UNPACK_FLOAT16 = 'UnpackFloat16';
@@ -98,10 +99,6 @@ function unpackArray(words: Int32Array, size: number): Float32Array {
 // cpu
 // ---------------------------------------------------------------------------------------------------------------
 
-interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array | Int32Array): tf.TensorInfo;
-}
 
 function expectDtype(kernel: string, x: tf.TensorInfo, dtype: tf.DataType): void {
   if (x.dtype !== dtype) throw new Error(`${kernel} takes a ${dtype} tensor, got ${x.dtype}.`);
@@ -123,7 +120,7 @@ function unpackOperands({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): { word
 const cpuPack: tf.KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: tf.TensorInfo };
   expectDtype(PACK_FLOAT16, x, 'float32');
-  const cpu = backend as unknown as CpuBackendLike;
+  const cpu = backend as unknown as CpuBackendInternals;
   const values = cpu.data.get(x.dataId).values as Float32Array | Int32Array | Uint8Array;
   // A float32 tensor cast from int32 or bool keeps its integer array on the cpu backend.
   const floats = values instanceof Float32Array ? values : Float32Array.from(values);
@@ -132,7 +129,7 @@ const cpuPack: tf.KernelFunc = ({ inputs, backend }) => {
 
 const cpuUnpack: tf.KernelFunc = (args) => {
   const { words, shape, size } = unpackOperands(args);
-  const cpu = args.backend as unknown as CpuBackendLike;
+  const cpu = args.backend as unknown as CpuBackendInternals;
   return cpu.makeTensorInfo(shape, 'float32', unpackArray(cpu.data.get(words.dataId).values as Int32Array, size));
 };
 
@@ -218,12 +215,12 @@ const webgpuPack: tf.KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: tf.TensorInfo };
   expectDtype(PACK_FLOAT16, x, 'float32');
   const program = packFloat16Program(tf.util.sizeFromShape(x.shape));
-  return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, [flatView(x)], 'int32');
+  return (backend as unknown as WebGpuBackendInternals).runWebGPUProgram(program, [flatView(x)], 'int32');
 };
 
 const webgpuUnpack: tf.KernelFunc = (args) => {
   const { words, shape, size } = unpackOperands(args);
-  const gpu = args.backend as unknown as WebGpuBackendLike;
+  const gpu = args.backend as unknown as WebGpuBackendInternals;
   const output = gpu.makeTensorInfo(shape, 'float32');
   gpu.runWebGPUProgram(unpackFloat16Program(size), [flatView(words)], 'float32', undefined, flatView(output));
   return output;

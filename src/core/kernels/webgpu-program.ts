@@ -7,13 +7,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
-/** What the kernels use of tfjs-backend-webgpu's WebGPUBackend (structural: no import of the package). */
-export interface WebGpuBackendLike {
-  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  runWebGPUProgram(program: WebGPUProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType,
-    programDefinedUniform?: { type: string; data: number[] }[], output?: tf.TensorInfo): tf.TensorInfo;
-}
-
 /** A 1-D view of a tensor's buffer (as tfjs's own Reshape makes): one pipeline for every rank and shape. */
 export function flatView(t: tf.TensorInfo): tf.TensorInfo {
   return { dataId: t.dataId, shape: [tf.util.sizeFromShape(t.shape)], dtype: t.dtype };

@@ -1,3 +1,5 @@
+import type { StepTimeSummary } from '../result';
+
 /** Quantile by linear interpolation between closest ranks (the R-7 / NumPy default). Returns NaN for no samples. */
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return Number.NaN;
@@ -6,16 +8,6 @@ export function quantile(values: readonly number[], q: number): number {
   const lower = Math.floor(position);
   const upper = Math.ceil(position);
   return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
-}
-
-export interface StepTimeSummary {
-  /** The first step, which includes shader compilation and warm-up; null when no step ran. */
-  firstStepMs: number | null;
-  /** Median/p10/p90 of the steps after the first (steady state); null with fewer than two steps. */
-  medianStepMs: number | null;
-  p10StepMs: number | null;
-  p90StepMs: number | null;
-  steadySteps: number;
 }
 
 export function summarizeStepTimes(stepMs: readonly number[]): StepTimeSummary {

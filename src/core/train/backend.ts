@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { WebGlBackendInternals } from '../backend-internals';
 import type { BackendChoice, BackendName } from '../config';
 import type { AdapterInfo, BackendAttempt, Environment } from '../environment';
 
@@ -45,8 +46,7 @@ async function tryWebGpu(): Promise<{ ok: true; adapter: AdapterInfo } | { ok: f
 }
 
 function webglRenderer(): string | null {
-  const backend = tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } };
-  const gl = backend.gpgpu?.gl;
+  const gl = (tf.backend() as unknown as WebGlBackendInternals).gpgpu?.gl;
   return gl ? String(gl.getParameter(gl.RENDERER)) : null;
 }
 

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import { activeWebGpuBackend } from '../backend-internals';
 
 /**
  * Watches the WebGPU device under the current tfjs backend for the faults tfjs itself does not surface:
@@ -15,13 +15,9 @@ export interface GpuFaultWatch {
   dispose(): void;
 }
 
-interface DeviceBackend {
-  device?: GPUDevice;
-}
-
 /** Null on backends other than WebGPU (nothing to watch). */
 export function watchGpuFaults(): GpuFaultWatch | null {
-  const device = tf.getBackend() === 'webgpu' ? (tf.backend() as DeviceBackend).device : undefined;
+  const device = activeWebGpuBackend()?.device;
   if (!device) return null;
   let fault: string | null = null;
   let disposed = false;
@@ -45,5 +41,26 @@ export function watchGpuFaults(): GpuFaultWatch | null {
       disposed = true;
       device.removeEventListener('uncapturederror', onError);
     },
+  };
+}
+
+/** How long work queued on a lost device may take to fail by itself before the run stops waiting for it. */
+const LOST_DEVICE_GRACE_MS = 2000;
+
+/**
+ * A wrapper for every wait on the device that also ends once the device is lost, since work queued on a lost device
+ * may never complete. Queued work usually fails soon after the loss (its read-backs are aborted) and then cleans up
+ * after itself; the grace period lets it, so only work that truly hangs is abandoned with its tensors.
+ * Without a watch (not WebGPU) the wrapper returns the work unchanged.
+ */
+export function untilDeviceLost(faults: GpuFaultWatch | null): <T>(work: Promise<T>) => Promise<T> {
+  const lostError = faults?.lost.then((message) => new Promise<never>((_, reject) => {
+    setTimeout(() => reject(new Error(message)), LOST_DEVICE_GRACE_MS);
+  }));
+  lostError?.catch(() => {}); // it is only ever raced, never awaited alone
+  return <T>(work: Promise<T>): Promise<T> => {
+    if (!lostError) return work;
+    work.catch(() => {}); // the abandoned side of the race may still fail later
+    return Promise.race([work, lostError]);
   };
 }

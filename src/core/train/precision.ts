@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { float16RoundTripKernel, hasFloat16RoundTripKernel } from '../kernels/fp16-kernels';
+import type { LossScalerSummary } from '../result';
 
 /** Largest finite binary16 value, (2 − 2^-10) · 2^15. */
 export const FLOAT16_MAX = 65504;
@@ -134,12 +135,6 @@ export interface LossScalerOptions {
   minScale?: number;
   /** Ceiling, so all-zero gradients cannot grow it to Infinity (2^24, as NVIDIA Apex). */
   maxScale?: number;
-}
-
-export interface LossScalerSummary {
-  finalScale: number;
-  skippedSteps: number;
-  totalSteps: number;
 }
 
 /**

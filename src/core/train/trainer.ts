@@ -5,7 +5,9 @@ import { epochBatches, evalBatches, splitDataset, stratifiedSubset } from '../da
 import type { Environment } from '../environment';
 import type { TrainedModel, TrainerEvent } from '../events';
 import { memoryLevel } from '../measure/budget';
-import { createMemoryInstrument, measureLogicalPeak, type MemoryInstrument } from '../measure/gpu-memory';
+import { measureLogicalPeak } from '../measure/logical-peak';
+import { createMemoryInstrument } from '../measure/memory-instrument';
+import type { MemoryInstrument } from '../measure/memory-snapshot';
 import { quantile, summarizeStepTimes } from '../measure/stats';
 import { MODEL_BUILDERS, analyzeModel } from '../models';
 import { BATCH_NORM_RECALIBRATION_IMAGES } from '../models/catalog';

@@ -27,7 +27,7 @@
  * the schedule saves (measured side by side in the tests and the benchmark).
  */
 import * as tf from '@tensorflow/tfjs';
-import { flushPendingReleases } from '../../measure/gpu-memory';
+import { flushPendingReleases } from '../../measure/webgpu-buffers';
 import type { MemoryEstimate } from '../../models/analysis';
 import {
   hasPackedActivationKernels, materialize, packView, type ActivationView, type StoredSource,
