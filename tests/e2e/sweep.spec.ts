@@ -88,8 +88,10 @@ test('the framework comparison preset reproduces the method’s table without tr
   await page.getByRole('radio', { name: /Framework comparison/ }).check();
   const totals = await page.getByTestId('row-total').allTextContents();
   const labels = await page.getByTestId('matrix-row').locator('th').allTextContents();
-  expect(labels.map((l) => l.replace(/Winner|Tied winner/, '').trim())).toEqual(['PyTorch Lightning', 'TensorFlow', 'Hugging Face']);
-  expect(totals).toEqual(['8.20', '7.70', '7.50']);
+  expect(labels.map((l) => l.replace(/Winner|Tied winner/, '').trim())).toEqual(['PyTorch Lightning', 'Hugging Face', 'TensorFlow']);
+  expect(totals).toEqual(['8.20', '8.20', '7.45']);
+  await expect(page.getByTestId('matrix-verdict')).toHaveText('Tie: PyTorch Lightning and Hugging Face, 8.20');
+  await expect(page.locator('tr.winner')).toHaveCount(2);
   await expect(page.getByTestId('sensitivity')).toContainText('Deployment');
   expect(watch.consoleErrors).toEqual([]);
 });

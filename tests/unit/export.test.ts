@@ -8,7 +8,7 @@ import {
 } from '../../src/core/export';
 import { TFJS_ADAM_EPSILON, TFJS_BATCH_NORM_EPSILON, TFJS_BATCH_NORM_MOMENTUM } from '../../src/core/export/lightning/script';
 import {
-  evaluateMatrix, matrixFromRuns, weightSensitivity, type Criterion, type Matrix, type MatrixRow, type MeasuredResult, type RunEntry,
+  evaluateMatrix, frameworkComparisonPreset, matrixFromRuns, weightSensitivity, type Criterion, type Matrix, type MatrixRow, type MeasuredResult, type RunEntry,
 } from '../../src/core/matrix';
 import { MODEL_BUILDERS } from '../../src/core/models';
 import { BATCH_NORM_MOMENTUM } from '../../src/core/models/mobilenet-v2-tiny';
@@ -97,8 +97,9 @@ describe('matrix as Markdown', () => {
   });
 
   it('escapes user text: pipes, backticks, emphasis, links, HTML, line breaks', () => {
-    expect(lines[2]).toBe('| 1 | =HYPERLINK("http://x","click") | done | 10 (1 MiB) | 8 | **9** |  |');
-    expect(lines[3]).toBe('| 2 | Fast, "cheap" second line | done | 1 (4 MiB) | 10 | **5.5** |  |');
+    // Scores with one decimal and totals with two, as the screen shows them (core/format.ts).
+    expect(lines[2]).toBe('| 1 | =HYPERLINK("http://x","click") | done | 10.0 (1 MiB) | 8.0 | **9.00** |  |');
+    expect(lines[3]).toBe('| 2 | Fast, "cheap" second line | done | 1.0 (4 MiB) | 10.0 | **5.50** |  |');
     expect(lines[4]).toContain('| — | &lt;img src=x onerror=alert(1)&gt; \\`code\\` \\*bold\\* \\[link\\](javascript:x) | failed |');
     expect(markdown).not.toMatch(/<img|(?<!\\)`/);
     expect(escapeMarkdown('a|b\\c_d~e&f')).toBe('a\\|b\\\\c\\_d\\~e&amp;f');
@@ -196,19 +197,31 @@ describe('decision checklist', () => {
     expect(evaluation.winners).toEqual([idOf('cnn-small')]);
     const winner = byId.get(idOf('cnn-small'))!;
     const runnerUp = byId.get(evaluation.ranking[1]!)!;
-    expect(checklist).toContain(`- [x] **Winner: cnn-small** with a total of ${Number(winner.total!.toFixed(2))} of 10.`);
-    expect(checklist).toContain(`It leads the runner-up, **${escapeMarkdown(runnerUp.label)}** (${Number(runnerUp.total!.toFixed(2))}), by `);
+    expect(checklist).toContain(`- [x] **Winner: cnn-small, ${winner.total!.toFixed(2)}** (of 10).`);
+    expect(checklist).toContain(`It leads the runner-up, **${escapeMarkdown(runnerUp.label)}** (${runnerUp.total!.toFixed(2)}), by `);
     expect(checklist).toContain(matrixToMarkdown(matrix, evaluation));
     expect(checklist).toContain('mobilenet \\| &lt;tiny&gt;');
     expect(checklist).not.toContain('<tiny>');
   });
 
   it('lists every weight change that flips the winner, smallest first, as weightSensitivity computes them', () => {
-    const flips = checklist.split('\n').filter((line) => /^- (Raising|Lowering) /.test(line));
+    const flips = checklist.split('\n').filter((line) => /^- .*: (raising|lowering) it /.test(line));
     const expected = weightSensitivity(matrix, evaluation).flatMap((s) => [s.up, s.down].filter((f) => f !== null));
     expect(flips).toHaveLength(expected.length);
-    const deltas = flips.map((line) => Number(/\(([\d.]+) points\)/.exec(line)![1]));
+    const deltas = flips.map((line) => Number(/\([+−]([\d.]+) points/.exec(line)![1]));
     expect(deltas).toEqual([...deltas].sort((a, b) => a - b));
+  });
+
+  it('calls a tie a tie: the method’s framework comparison', () => {
+    const preset = frameworkComparisonPreset();
+    const tied = evaluateMatrix(preset);
+    const text = decisionChecklist({ sweep, matrix: preset, evaluation: tied, date: new Date(0), environment: null });
+    expect(text).toContain('- [x] **Tie: PyTorch Lightning and Hugging Face, 8.20** (of 10). Decide on a criterion outside');
+    expect(text).not.toContain('### Why');
+    expect(text).toContain('| 1 | PyTorch Lightning | done | 9.0 | 8.0 | 7.0 | 8.0 | 9.0 | **8.20** | tied |');
+    expect(text).toContain('| 1 | Hugging Face | done | 8.0 | 9.0 | 6.0 | 9.0 | 10.0 | **8.20** | tied |');
+    expect(text).toContain('| 3 | TensorFlow | done | 7.0 | 7.0 | 9.0 | 6.0 | 9.0 | **7.45** |  |');
+    expect(text).toContain('- Memory efficiency (30 % of the weight): raising it at all makes **PyTorch Lightning** win.');
   });
 
   it('says there is no winner when nothing passes the gate', () => {

@@ -4,9 +4,9 @@ import type { RunConfig } from '../../src/core/config';
 import type { EpochRecord } from '../../src/core/result';
 import { createRng } from '../../src/core/rng';
 import {
-  DEFAULT_WEIGHTS, EQUAL_VALUES_SCORE, describeAccuracyPolicy, evaluateMatrix, frameworkComparisonPreset,
-  learningCurveValue, matrixFromRuns, normaliseMetric, paretoFront, paretoPointsFromMatrix, statusOfResult,
-  weightSensitivity,
+  DEFAULT_WEIGHTS, EQUAL_VALUES_SCORE, describeAccuracyPolicy, describeFlip, describeWinners, evaluateMatrix,
+  frameworkComparisonPreset, joinNames, learningCurveValue, matrixFromRuns, normaliseMetric, paretoFront,
+  paretoPointsFromMatrix, statusOfResult, weightSensitivity,
 } from '../../src/core/matrix';
 import type { Criterion, Matrix, MatrixRow, MeasuredResult, ParetoPoint, RunEntry } from '../../src/core/matrix';
 
@@ -200,23 +200,55 @@ describe('weighted totals', () => {
 });
 
 describe('framework comparison preset', () => {
-  it('reproduces the hand-computed weighted totals and ranking', () => {
+  // The method's table: scores 1–10 per framework and criterion, weights in percent.
+  const METHOD_SCORES = {
+    'pytorch-lightning': { memory: 9, speed: 8, deployment: 7, learningCurve: 8, community: 9 },
+    tensorflow: { memory: 7, speed: 7, deployment: 9, learningCurve: 6, community: 9 },
+    'hugging-face': { memory: 8, speed: 9, deployment: 6, learningCurve: 9, community: 10 },
+  };
+
+  it('holds every score and weight of the method’s table', () => {
     const preset = frameworkComparisonPreset();
     expect(preset.criteria.map((c) => [c.id, c.weight])).toEqual([
       ['memory', 30], ['speed', 25], ['deployment', 20], ['learningCurve', 15], ['community', 10],
     ]);
+    expect(Object.fromEntries(preset.rows.map((r) => [r.id, r.manualScores]))).toEqual(METHOD_SCORES);
     const evaluation = evaluateMatrix(preset);
+    expect(Object.fromEntries(evaluation.rows.map((r) => [r.id, r.scores]))).toEqual(METHOD_SCORES);
+    expect(evaluation.weightSum).toBe(100);
+  });
+
+  it('totals 8.20, 7.45 and 8.20, and marks Lightning and Hugging Face as tied winners', () => {
+    const evaluation = evaluateMatrix(frameworkComparisonPreset());
     const totals = Object.fromEntries(evaluation.rows.map((r) => [r.id, r.total]));
     // Lightning: 0.3·9 + 0.25·8 + 0.2·7 + 0.15·8 + 0.1·9 = 2.7 + 2 + 1.4 + 1.2 + 0.9
     expect(totals['pytorch-lightning']).toBeCloseTo(8.2, 12);
-    // TensorFlow: 0.3·7 + 0.25·8 + 0.2·9 + 0.15·6 + 0.1·9 = 2.1 + 2 + 1.8 + 0.9 + 0.9
-    expect(totals.tensorflow).toBeCloseTo(7.7, 12);
-    // Hugging Face: 0.3·6 + 0.25·7 + 0.2·8 + 0.15·9 + 0.1·10 = 1.8 + 1.75 + 1.6 + 1.35 + 1
-    expect(totals['hugging-face']).toBeCloseTo(7.5, 12);
-    expect(evaluation.ranking).toEqual(['pytorch-lightning', 'tensorflow', 'hugging-face']);
-    expect(evaluation.rows.map((r) => r.rank)).toEqual([1, 2, 3]);
-    expect(evaluation.winners).toEqual(['pytorch-lightning']);
-    expect(evaluation.weightSum).toBe(100);
+    // TensorFlow: 0.3·7 + 0.25·7 + 0.2·9 + 0.15·6 + 0.1·9 = 2.1 + 1.75 + 1.8 + 0.9 + 0.9
+    expect(totals.tensorflow).toBeCloseTo(7.45, 12);
+    // Hugging Face: 0.3·8 + 0.25·9 + 0.2·6 + 0.15·9 + 0.1·10 = 2.4 + 2.25 + 1.2 + 1.35 + 1
+    expect(totals['hugging-face']).toBeCloseTo(8.2, 12);
+    expect(evaluation.ranking).toEqual(['pytorch-lightning', 'hugging-face', 'tensorflow']);
+    expect(evaluation.rows.map((r) => [r.id, r.rank, r.tied])).toEqual([
+      ['pytorch-lightning', 1, true], ['tensorflow', 3, false], ['hugging-face', 1, true],
+    ]);
+    expect(evaluation.winners).toEqual(['pytorch-lightning', 'hugging-face']);
+    expect(describeWinners(evaluation)).toBe('Tie: PyTorch Lightning and Hugging Face, 8.20');
+  });
+
+  it('keeps the tie when the same proportions in decimal weights make the floating-point totals differ in the last bit', () => {
+    const preset = frameworkComparisonPreset();
+    const decimals: Record<string, number> = { memory: 3.3, speed: 2.75, deployment: 2.2, learningCurve: 1.65, community: 1.1 };
+    const evaluation = evaluateMatrix({ ...preset, criteria: preset.criteria.map((c) => ({ ...c, weight: decimals[c.id]! })) });
+    const [lightning, , huggingFace] = evaluation.rows;
+    expect(lightning!.total).not.toBe(huggingFace!.total); // 8.200000000000001 against 8.2: `===` would split them
+    expect(evaluation.winners).toEqual(['pytorch-lightning', 'hugging-face']);
+    expect(describeWinners(evaluation)).toBe('Tie: PyTorch Lightning and Hugging Face, 8.20');
+  });
+
+  it('names a single winner when a score breaks the tie', () => {
+    const preset = frameworkComparisonPreset();
+    preset.rows[2]!.manualScores.community = 9;
+    expect(describeWinners(evaluateMatrix(preset))).toBe('Winner: PyTorch Lightning, 8.20');
   });
 });
 
@@ -529,7 +561,39 @@ describe('paretoFront', () => {
 // ---------- sensitivity ----------
 
 describe('weightSensitivity', () => {
-  const byId = () => Object.fromEntries(weightSensitivity(frameworkComparisonPreset()).map((s) => [s.criterionId, s]));
+  /** The preset's criteria with scores that give one clear winner (these are not the method's table, which ties). */
+  const clearWinner = (): Matrix => {
+    const matrix = frameworkComparisonPreset();
+    const scores: Record<string, number[]> = {
+      'pytorch-lightning': [9, 8, 7, 8, 9], tensorflow: [7, 8, 9, 6, 9], 'hugging-face': [6, 7, 8, 9, 10],
+    };
+    for (const row of matrix.rows) {
+      row.manualScores = Object.fromEntries(matrix.criteria.map((c, i) => [c.id, scores[row.id]![i]!]));
+    }
+    return matrix;
+  };
+  const byId = () => Object.fromEntries(weightSensitivity(clearWinner()).map((s) => [s.criterionId, s]));
+
+  it('on the method’s table, splits the Lightning–Hugging Face tie at once with every weight, towards the better score', () => {
+    const [lightning, huggingFace] = ['pytorch-lightning', 'hugging-face'];
+    const expected: Record<string, [up: string, down: string]> = {
+      memory: [lightning!, huggingFace!], // 9 against 8
+      speed: [huggingFace!, lightning!], // 8 against 9
+      deployment: [lightning!, huggingFace!], // 7 against 6
+      learningCurve: [huggingFace!, lightning!], // 8 against 9
+      community: [huggingFace!, lightning!], // 9 against 10
+    };
+    const sensitivity = weightSensitivity(frameworkComparisonPreset());
+    expect(sensitivity.map((s) => s.criterionId)).toEqual(Object.keys(expected));
+    for (const s of sensitivity) {
+      for (const [flip, winner] of [[s.up, expected[s.criterionId]![0]], [s.down, expected[s.criterionId]![1]]] as const) {
+        expect(flip!.deltaPoints).toBe(0);
+        expect(flip!.shareAtFlip).toBeCloseTo(s.weight, 10); // the weights sum to 100
+        expect(flip!.weightAtFlip).toBeCloseTo(s.weight, 10);
+        expect(flip!.newWinners).toEqual([winner]);
+      }
+    }
+  });
 
   it('finds where raising deployment hands the win to TensorFlow (hand-computed crossing)', () => {
     // With p = deployment's share and the others held in proportion (memory 30, speed 25, learning 15, community 10):
@@ -624,6 +688,29 @@ describe('weightSensitivity', () => {
     expect(single[1]!.up!.weightAtFlip).toBeCloseTo(0.5, 10);
     const nobody = weightSensitivity(manualMatrix({ a: 1 }, [manualRow('x', { a: 8 }, { accuracy: 0.1 })], true));
     expect(nobody[0]!.note).toBe('No configuration passes the gate with a total: there is no winner to flip.');
+  });
+});
+
+describe('the decision in words', () => {
+  const names = (ids: string[]) => joinNames(ids.map((id) => id.toUpperCase()));
+
+  it('joins names as a sentence does', () => {
+    expect([joinNames(['a']), joinNames(['a', 'b']), joinNames(['a', 'b', 'c'])]).toEqual(['a', 'a and b', 'a, b and c']);
+  });
+
+  it('says how far a weight must move, or that any move splits a tie, and whether the result is a win or a tie', () => {
+    expect(describeFlip('up', { deltaPoints: 16, shareAtFlip: 36, weightAtFlip: 45, newWinners: ['tf'] }, names))
+      .toBe('raising it to 36 % (+16 points, weight 45) makes TF win');
+    expect(describeFlip('down', { deltaPoints: 21.3, shareAtFlip: 8.7, weightAtFlip: 6.67, newWinners: ['hf'] }, names))
+      .toBe('lowering it to 8.7 % (−21.3 points) makes HF win');
+    expect(describeFlip('up', { deltaPoints: 75, shareAtFlip: 100, weightAtFlip: null, newWinners: ['pl', 'tf'] }, names))
+      .toBe('raising it to 100 % (+75 points) makes PL and TF tie');
+    expect(describeFlip('up', { deltaPoints: 0, shareAtFlip: 30, weightAtFlip: 30, newWinners: ['pl'] }, names))
+      .toBe('raising it at all makes PL win');
+  });
+
+  it('has nothing to say when nothing wins', () => {
+    expect(describeWinners(evaluateMatrix(manualMatrix({ a: 1 }, [manualRow('x', { a: 8 }, { accuracy: 0.1 })], true)))).toBeNull();
   });
 });
 

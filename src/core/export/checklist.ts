@@ -3,12 +3,14 @@
  * the decision and why (its scores against the runner-up, and what would flip it), with the date and environment.
  */
 import { microBatchSize } from '../config';
+import { formatDecimal, formatMs, formatPercent, formatScore, formatTotal } from '../format';
 import { weightSensitivity } from '../matrix/sensitivity';
 import type { Matrix, MatrixEvaluation, RowEvaluation } from '../matrix/types';
+import { describeFlip, describeWinners, joinNames } from '../matrix/winners';
 import type { SharedEnvironment } from '../share/results';
 import { expandSweep, type SweepSpec } from '../sweep';
 import { matrixToMarkdown, type MatrixExportOptions } from './matrix';
-import { escapeMarkdown, formatDecimal, formatMs, formatPercent, markdownTable } from './text';
+import { escapeMarkdown, markdownTable } from './text';
 
 export interface ChecklistInput extends MatrixExportOptions {
   /** What is being decided, e.g. "Digit classifier for the kiosk"; optional. */
@@ -108,18 +110,17 @@ function comparison(input: ChecklistInput, winner: RowEvaluation, runnerUp: RowE
       return { label: c.label, share, a, b, gain: a !== null && b !== null ? share * (a - b) : null };
     })
     .sort((x, y) => (y.gain ?? 0) - (x.gain ?? 0));
-  const score = (value: number | null) => (value === null ? '—' : formatDecimal(value, 1));
   const signed = (value: number | null) =>
     (value === null ? '—' : `${value >= 0 ? '+' : '−'}${formatDecimal(Math.abs(value), 2)}`);
   const table = markdownTable(
     ['Criterion', 'Weight', escapeMarkdown(winner.label), escapeMarkdown(runnerUp.label), 'Adds to the winner’s lead'],
-    parts.map((p) => [escapeMarkdown(p.label), formatPercent(p.share), score(p.a), score(p.b), signed(p.gain)]),
+    parts.map((p) => [escapeMarkdown(p.label), formatPercent(p.share), formatScore(p.a), formatScore(p.b), signed(p.gain)]),
   );
   const gains = parts.filter((p) => (p.gain ?? 0) > 0).map((p) => `${escapeMarkdown(p.label)} (${signed(p.gain)})`);
   const losses = parts.filter((p) => (p.gain ?? 0) < 0).map((p) => `${escapeMarkdown(p.label)} (${signed(p.gain)})`);
   const lead = (winner.total ?? 0) - (runnerUp.total ?? 0);
   return [
-    `It leads the runner-up, **${escapeMarkdown(runnerUp.label)}** (${formatDecimal(runnerUp.total ?? 0, 2)}), by ` +
+    `It leads the runner-up, **${escapeMarkdown(runnerUp.label)}** (${formatTotal(runnerUp.total)}), by ` +
       `${formatDecimal(lead, 2)} points${gains.length ? `, gained on ${gains.join(', ')}` : ''}` +
       `${losses.length ? `; it gives up ${losses.join(', ')}` : ''}.`,
     '',
@@ -129,15 +130,13 @@ function comparison(input: ChecklistInput, winner: RowEvaluation, runnerUp: RowE
 
 /** Every single-weight change that changes the winner, smallest first. */
 function whatWouldFlip(input: ChecklistInput): string[] {
-  const labelOf = (id: string) => `**${escapeMarkdown(rowById(input.evaluation, id).label)}**`;
+  const names = (ids: string[]) => joinNames(ids.map((id) => `**${escapeMarkdown(rowById(input.evaluation, id).label)}**`));
   const flips = weightSensitivity(input.matrix, input.evaluation).flatMap((sensitivity) =>
     (['up', 'down'] as const).flatMap((direction) => {
       const change = sensitivity[direction];
       if (!change) return [];
-      const newWinners = change.newWinners.map(labelOf).join(' and ');
-      const text = `- ${direction === 'up' ? 'Raising' : 'Lowering'} ${escapeMarkdown(sensitivity.label)} from ` +
-        `${formatDecimal(sensitivity.share, 1)} % to ${formatDecimal(change.shareAtFlip, 1)} % of the weight ` +
-        `(${formatDecimal(change.deltaPoints, 1)} points) makes ${newWinners} ${change.newWinners.length > 1 ? 'tie' : 'win'}.`;
+      const text = `- ${escapeMarkdown(sensitivity.label)} (${formatDecimal(sensitivity.share, 1)} % of the weight): ` +
+        `${describeFlip(direction, change, names)}.`;
       return [{ delta: change.deltaPoints, text }];
     }));
   flips.sort((a, b) => a.delta - b.delta);
@@ -158,16 +157,16 @@ function decision(input: ChecklistInput): string[] {
   }
   const winners = evaluation.winners.map((id) => rowById(evaluation, id));
   const [winner] = winners;
+  const verdict = `**${describeWinners(evaluation, escapeMarkdown)}**`;
   if (winners.length > 1) {
-    const tied = winners.map((w) => `**${escapeMarkdown(w.label)}**`).join(', ');
-    return [...heading, `- [x] **Tie** at ${formatDecimal(winner!.total!, 2)}: ${tied}. ` +
-      'Decide on a criterion outside the matrix, or run them again.', '', ...whatWouldFlip(input)];
+    return [...heading, `- [x] ${verdict} (of 10). Decide on a criterion outside the matrix, or run them again.`, '',
+      ...whatWouldFlip(input)];
   }
   const runnerUp = evaluation.ranking.map((id) => rowById(evaluation, id))
     .find((row) => row.tier === 'scored' && row.id !== winner!.id);
   return [
     ...heading,
-    `- [x] **Winner: ${escapeMarkdown(winner!.label)}** with a total of ${formatDecimal(winner!.total!, 2)} of 10.`,
+    `- [x] ${verdict} (of 10).`,
     '',
     '### Why',
     '',

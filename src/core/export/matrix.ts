@@ -3,7 +3,8 @@
  * criterion's score and raw value, the total, and — for merged result links — where they were measured.
  */
 import type { Criterion, Matrix, MatrixEvaluation, MatrixRow, RowEvaluation } from '../matrix/types';
-import { escapeMarkdown, formatDecimal, formatPercent, formatValue, markdownTable, toCsv } from './text';
+import { formatPercent, formatScore, formatTotal, formatValue } from '../format';
+import { escapeMarkdown, markdownTable, toCsv } from './text';
 
 export interface MatrixExportOptions {
   /** Where each row was measured, by row id (e.g. from mergeResultLinks): adds an Environment column. */
@@ -46,7 +47,7 @@ function rowNote({ evaluation }: ExportRow): string {
   if (evaluation.status === 'done' && evaluation.gate === 'below') notes.push('below the accuracy gate');
   if (evaluation.totalReason) notes.push(evaluation.totalReason);
   if (evaluation.total === null && evaluation.partialTotal !== null) {
-    notes.push(`partial total ${formatDecimal(evaluation.partialTotal, 2)} (not ranked)`);
+    notes.push(`partial total ${formatTotal(evaluation.partialTotal)} (not ranked)`);
   }
   return notes.join('; ');
 }
@@ -85,7 +86,7 @@ export function matrixToMarkdown(matrix: Matrix, evaluation: MatrixEvaluation, o
   const cell = (row: ExportRow, criterion: Criterion) => {
     const score = row.evaluation.scores[criterion.id] ?? null;
     const raw = criterion.kind === 'measured' ? rawValue(row.row, criterion) : null;
-    const shownScore = score === null ? '—' : formatDecimal(score, 1);
+    const shownScore = formatScore(score);
     return raw === null ? shownScore : `${shownScore} (${formatValue(raw, criterion.unit)})`;
   };
   const body = rows.map((r) => [
@@ -94,7 +95,7 @@ export function matrixToMarkdown(matrix: Matrix, evaluation: MatrixEvaluation, o
     r.row.status,
     ...(withEnvironment ? [escapeMarkdown(r.environment ?? '—')] : []),
     ...criteria.map((c) => cell(r, c)),
-    r.evaluation.total === null ? '—' : `**${formatDecimal(r.evaluation.total, 2)}**`,
+    r.evaluation.total === null ? '—' : `**${formatTotal(r.evaluation.total)}**`,
     escapeMarkdown(rowNote(r)),
   ]);
   return markdownTable(header, body);

@@ -1,6 +1,6 @@
 /**
- * Escaping and number formatting shared by the exports. Everything is deterministic (no locale): the same matrix
- * always exports to the same bytes.
+ * Escaping and table building shared by the exports; figures are formatted by core/format.ts. Deterministic: the same
+ * matrix always exports to the same bytes.
  */
 
 /**
@@ -40,35 +40,4 @@ export function toCsv(rows: readonly (readonly (string | number | null)[])[]): s
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
-/** At most `digits` decimals, trailing zeros dropped ("7.85", "8", "0.5"). */
-export function formatDecimal(value: number, digits: number): string {
-  return String(Number(value.toFixed(digits)));
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${formatDecimal(bytes / 2 ** 30, 2)} GiB`;
-  if (bytes >= 2 ** 20) return `${formatDecimal(bytes / 2 ** 20, 1)} MiB`;
-  return `${formatDecimal(bytes / 1024, 1)} KiB`;
-}
-
-export function formatMs(ms: number): string {
-  if (ms >= 60_000) return `${formatDecimal(ms / 60_000, 1)} min`;
-  if (ms >= 1000) return `${formatDecimal(ms / 1000, 2)} s`;
-  return `${formatDecimal(ms, ms >= 10 ? 0 : 2)} ms`;
-}
-
-export function formatPercent(fraction: number): string {
-  return `${formatDecimal(fraction * 100, 1)} %`;
-}
-
-/** A raw criterion value in its unit ('bytes', 'ms', 'fraction', 'score'; anything else as a plain number). */
-export function formatValue(value: number, unit: string): string {
-  switch (unit) {
-    case 'bytes': return formatBytes(value);
-    case 'ms': return formatMs(value);
-    case 'fraction': return formatPercent(value);
-    default: return formatDecimal(value, 2);
-  }
 }

@@ -1,3 +1,4 @@
+import { formatPercent } from '../format';
 import type { AccuracyPolicy, Criterion } from './types';
 
 /** Ids of the default criteria; measured values in MatrixRow.values use the same keys. */
@@ -87,11 +88,6 @@ export function defaultCriteria(weights: Readonly<Record<string, number>> = {}):
       explanation: 'Final validation accuracy. Weight 0 by default: accuracy acts as a gate (see the accuracy policy).',
     },
   ];
-}
-
-/** Percent with at most one decimal, deterministic ("50 %", "12.5 %"). */
-export function formatPercent(fraction: number): string {
-  return `${Number((fraction * 100).toFixed(1))} %`;
 }
 
 /**

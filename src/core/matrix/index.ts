@@ -7,3 +7,4 @@ export * from './evaluate';
 export * from './pareto';
 export * from './sensitivity';
 export * from './presets';
+export * from './winners';

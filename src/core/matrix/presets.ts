@@ -17,7 +17,7 @@ const framework = (id: string, label: string, scores: [number, number, number, n
 /**
  * The method's framework comparison: PyTorch Lightning, TensorFlow and Hugging Face scored by hand (1–10) on the five
  * criteria with the default weights (30/25/20/15/10). No accuracy is involved, so the gate is off.
- * Totals: Lightning 8.2, TensorFlow 7.7, Hugging Face 7.5.
+ * Totals: Lightning 8.20, TensorFlow 7.45, Hugging Face 8.20: Lightning and Hugging Face tie.
  */
 export function frameworkComparisonPreset(): Matrix {
   return {
@@ -30,8 +30,8 @@ export function frameworkComparisonPreset(): Matrix {
     ],
     rows: [
       framework('pytorch-lightning', 'PyTorch Lightning', [9, 8, 7, 8, 9]),
-      framework('tensorflow', 'TensorFlow', [7, 8, 9, 6, 9]),
-      framework('hugging-face', 'Hugging Face', [6, 7, 8, 9, 10]),
+      framework('tensorflow', 'TensorFlow', [7, 7, 9, 6, 9]),
+      framework('hugging-face', 'Hugging Face', [8, 9, 6, 9, 10]),
     ],
     accuracyPolicy: { gate: false, threshold: 0.5 },
     notes: ['Scores are judgements from the method’s framework comparison, not measurements.'],
