@@ -2,18 +2,14 @@
  * The benchmark report as plain text: header with the adapters, the table, the matmul peaks and the ratios.
  * The same text is printed by scripts/bench.mjs and shown on bench.html.
  */
+import { BYTES_PER_MIB, formatMs } from '../core/format';
 import type { BenchRatio, BenchReport, BenchRow } from './types';
 
-const MB = 1e6;
 const NA = 'n/a';
 
-function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s >= 60 ? `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
-}
-
 const fixed = (v: number | null, digits: number) => (v === null ? NA : v.toFixed(digits));
-const megabytes = (v: number | null) => (v === null ? NA : (v / MB).toFixed(2));
+/** Table cells carry no unit (the column header has it): MiB with two fixed decimals, as the app counts memory. */
+const mebibytes = (v: number | null) => (v === null ? NA : (v / BYTES_PER_MIB).toFixed(2));
 
 function medianCell(row: BenchRow): string {
   if (row.medianStepMs === null) return NA;
@@ -24,7 +20,7 @@ function medianCell(row: BenchRow): string {
 function trueCell(row: BenchRow): string {
   if (row.kind === 'plain') return '–';
   if (row.truePeakBytes === null) return NA;
-  return `${megabytes(row.truePeakBytes)}${row.truePeakSource?.includes('sampled') ? '*' : ''}`;
+  return `${mebibytes(row.truePeakBytes)}${row.truePeakSource?.includes('sampled') ? '*' : ''}`;
 }
 
 function table(headers: string[], rows: string[][], rightAligned: Set<number>): string[] {
@@ -61,7 +57,7 @@ export function formatReport(report: BenchReport): string {
   const out: string[] = [];
   out.push(`WebGPU Training Playground benchmark: grid "${report.grid}"`);
   out.push(`  ${report.gridDescription}`);
-  out.push(`  started ${report.startedAt}, took ${duration(report.durationMs)}`);
+  out.push(`  started ${report.startedAt}, took ${formatMs(report.durationMs)}`);
   out.push(`  browser: ${report.userAgent}`);
   out.push('');
   out.push('Adapters (the "adapter" column):');
@@ -73,7 +69,7 @@ export function formatReport(report: BenchReport): string {
   out.push('');
 
   const headers = ['#', 'config', 'backend', 'adapter', 'compile s', 'first step ms', 'median step ms (p10–p90) n', 'samples/s',
-    'true MB', 'held MB', 'logical MB', 'est. MB', 'val acc', 'status'];
+    'true MiB', 'held MiB', 'logical MiB', 'est. MiB', 'val acc', 'status'];
   const cells = report.rows.map((row, i) => [
     String(i + 1),
     row.label,
@@ -84,14 +80,14 @@ export function formatReport(report: BenchReport): string {
     medianCell(row),
     fixed(row.samplesPerSec, 1),
     trueCell(row),
-    row.kind === 'plain' ? '–' : megabytes(row.allocatedBytes),
-    row.kind === 'plain' ? '–' : megabytes(row.logicalPeakBytes),
-    row.kind === 'plain' ? '–' : megabytes(row.estimatedBytes),
+    row.kind === 'plain' ? '–' : mebibytes(row.allocatedBytes),
+    row.kind === 'plain' ? '–' : mebibytes(row.logicalPeakBytes),
+    row.kind === 'plain' ? '–' : mebibytes(row.estimatedBytes),
     row.kind === 'plain' ? '–' : fixed(row.valAccuracy, 3),
     row.status,
   ]);
   out.push(...table(headers, cells, new Set([0, 4, 5, 7, 8, 9, 10, 11, 12])));
-  out.push('  MB = 10^6 bytes. true = most bytes in use at once (* = WebGL numBytesInGPU sampled after each step: a lower bound, '
+  out.push('  MiB = 2^20 bytes. true = most bytes in use at once (* = WebGL numBytesInGPU sampled after each step: a lower bound, '
     + 'float32-sized whatever the texture format). held = most bytes the backend held, pooled free buffers/textures included. '
     + '– = not measured for this kind of row.');
   out.push('  compile = WebGPU parallel shader pre-compilation before step 1; "first step" excludes it for the trainer and includes it for the plain loop.');

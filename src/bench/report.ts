@@ -4,14 +4,13 @@
  * when a figure does not exist.
  */
 import type { BackendName, ModelName } from '../core/config';
+import { formatBytes, formatMs } from '../core/format';
 import type { Environment } from '../core/environment';
 import { quantile } from '../core/measure/stats';
 import type { RunResult } from '../core/result';
 import type {
   AdapterEntry, BenchRatio, RatioSection, BenchReport, BenchRow, JobOutcome, MatmulResult, ModelFlops, PlainLoopResult,
 } from './types';
-
-const MB = 1e6;
 
 export function configLabel(c: { model: string; batchSize: number; accumulationSteps: number; precision: string; dataPipeline: string }): string {
   return `${c.model} b${c.batchSize} K${c.accumulationSteps} ${c.precision} ${c.dataPipeline}`;
@@ -218,9 +217,6 @@ export const RATIO_SECTIONS: { id: RatioSection; title: string; intro: string }[
   },
 ];
 
-const ms = (v: number) => `${v.toFixed(0)} ms`;
-const mb = (v: number) => `${(v / MB).toFixed(2)} MB`;
-
 function ratio(
   section: RatioSection, name: string, numeratorText: string, denominatorText: string, numerator: number | null, denominator: number | null,
   format: (v: number) => string, target: { max: number } | null, note: string | null, naReason: string,
@@ -283,7 +279,7 @@ function trainerVsPlain(rows: BenchRow[]): BenchRatio[] {
         : null;
       ratios.push(ratio(
         'trainer-vs-plain', `trainer (${pipeline}) ÷ plain tfjs loop, ${where}`,
-        `trainer ${pipeline} median step`, 'plain loop median step', numeratorValue, denominatorValue, ms,
+        `trainer ${pipeline} median step`, 'plain loop median step', numeratorValue, denominatorValue, formatMs,
         likeForLike ? { max: 1.05 } : null,
         [spread, runs, lossNote].filter(Boolean).join(' ') || null,
         missing,
@@ -311,7 +307,7 @@ function backendRatios(rows: BenchRow[]): BenchRatio[] {
         ratios.push(ratio(
           'backends', `${order[i]} ÷ ${order[j]} step time, ${key}`,
           `${order[i]} median step`, `${order[j]} median step`,
-          done(a) ? a.medianStepMs : null, done(b) ? b.medianStepMs : null, ms, null,
+          done(a) ? a.medianStepMs : null, done(b) ? b.medianStepMs : null, formatMs, null,
           null,
           [whyMissing(a, order[i]!), whyMissing(b, order[j]!)].filter(Boolean).join(' '),
         ));
@@ -363,7 +359,7 @@ function accumulationRatios(rows: BenchRow[]): BenchRatio[] {
       ratios.push(ratio(
         'accumulation', `true peak ${kName} ÷ K=1 at equal effective batch, ${where}`,
         `true peak ${kName} (micro-batch ${base.batchSize / k.accumulationSteps})`, `true peak K=1 (micro-batch ${base.batchSize})`,
-        memoryOf(k, (r) => r.truePeakBytes), memoryOf(base, (r) => r.truePeakBytes), mb,
+        memoryOf(k, (r) => r.truePeakBytes), memoryOf(base, (r) => r.truePeakBytes), formatBytes,
         targeted ? { max: 0.6 } : null,
         [targeted ? null : 'The issue\'s target (≤ 0.6) is for cnn-small at batch 256, K=4.', webglPeakNote(base), ...caveats]
           .filter(Boolean).join(' ') || null,
@@ -373,7 +369,7 @@ function accumulationRatios(rows: BenchRow[]): BenchRatio[] {
         ratios.push(ratio(
           'accumulation', `logical peak ${kName} ÷ K=1 (tf.profile of the first step), ${where}`,
           `logical peak ${kName}`, 'logical peak K=1',
-          memoryOf(k, (r) => r.logicalPeakBytes), memoryOf(base, (r) => r.logicalPeakBytes), mb, null,
+          memoryOf(k, (r) => r.logicalPeakBytes), memoryOf(base, (r) => r.logicalPeakBytes), formatBytes, null,
           null,
           missing,
         ));
@@ -402,7 +398,7 @@ function precisionRatios(rows: BenchRow[]): BenchRatio[] {
     ratios.push(ratio(
       'fp16', `fp16-storage ÷ fp32 true peak (texture bytes held), ${where}`,
       'bytes held fp16-storage', 'bytes held fp32',
-      usable ? memoryOf(half, (r) => r.allocatedBytes) : null, usable ? memoryOf(full, (r) => r.allocatedBytes) : null, mb,
+      usable ? memoryOf(half, (r) => r.allocatedBytes) : null, usable ? memoryOf(full, (r) => r.allocatedBytes) : null, formatBytes,
       { max: 0.6 },
       ['High-water of numBytesInGPUAllocated: every texture the WebGL backend held (in use or pooled for reuse), counted '
         + 'from its format (RGBA16F: 2 bytes a channel), activations included.', ...caveats].filter(Boolean).join(' '),
@@ -411,7 +407,7 @@ function precisionRatios(rows: BenchRow[]): BenchRatio[] {
     ratios.push(ratio(
       'fp16', `fp16-storage ÷ fp32 true peak as the app reports it (numBytesInGPU), ${where}`,
       'true peak fp16-storage', 'true peak fp32',
-      usable ? memoryOf(half, (r) => r.truePeakBytes) : null, usable ? memoryOf(full, (r) => r.truePeakBytes) : null, mb, null,
+      usable ? memoryOf(half, (r) => r.truePeakBytes) : null, usable ? memoryOf(full, (r) => r.truePeakBytes) : null, formatBytes, null,
       'Not a test of fp16: tfjs computes numBytesInGPU as texels × 4 bytes from the tensor dtype (float32) whatever the '
         + 'texture format, so half-float storage cannot show here; it is also sampled after each step (activations freed).',
       naReason,
@@ -432,11 +428,11 @@ function packedActivationRatios(rows: BenchRow[]): BenchRatio[] {
     const where = `${packed.model} b${packed.batchSize} K${packed.accumulationSteps} ${packed.dataPipeline} on ${packed.backend}`;
     const peakTargeted = packed.batchSize === 256 && (packed.model === 'cnn-small' || packed.model === 'mobilenet-v2-tiny');
     const estimates = packed.estimatedBytes !== null && full?.estimatedBytes != null
-      ? `Analytic estimate (weights, gradients, Adam, kept activations): fp32 ${mb(full.estimatedBytes)}, fp16-activations ${mb(packed.estimatedBytes)}.`
+      ? `Analytic estimate (weights, gradients, Adam, kept activations): fp32 ${formatBytes(full.estimatedBytes)}, fp16-activations ${formatBytes(packed.estimatedBytes)}.`
       : null;
     ratios.push(ratio(
       'fp16-activations', `fp16-activations ÷ fp32 true peak, ${where}`, 'true peak fp16-activations', 'true peak fp32',
-      memoryOf(packed, (r) => r.truePeakBytes), memoryOf(full, (r) => r.truePeakBytes), mb,
+      memoryOf(packed, (r) => r.truePeakBytes), memoryOf(full, (r) => r.truePeakBytes), formatBytes,
       peakTargeted ? { max: 0.65 } : null,
       [peakTargeted ? null : 'The target (≤ 0.65) is for cnn-small or mobilenet-v2-tiny at batch 256.', estimates,
         memoryCaveat(packed, 'fp16-activations'), memoryCaveat(full, 'fp32')].filter(Boolean).join(' ') || null,
@@ -448,7 +444,7 @@ function packedActivationRatios(rows: BenchRow[]): BenchRatio[] {
     if (packedSteps !== null && fullSteps !== null && (packedSteps !== packed.truePeakBytes || fullSteps !== full!.truePeakBytes)) {
       ratios.push(ratio(
         'fp16-activations', `fp16-activations ÷ fp32 true peak of the training steps alone, ${where}`,
-        'step peak fp16-activations', 'step peak fp32', packedSteps, fullSteps, mb, null,
+        'step peak fp16-activations', 'step peak fp32', packedSteps, fullSteps, formatBytes, null,
         'A run\'s true peak also covers its validation passes (fp32 inference at batch 256, the same in both precisions); '
           + 'here it did not come from the training steps in at least one of the two runs. This line takes the largest '
           + 'per-step peak of each run\'s memory timeline instead.',
@@ -457,7 +453,7 @@ function packedActivationRatios(rows: BenchRow[]): BenchRatio[] {
     }
     ratios.push(ratio(
       'fp16-activations', `fp16-activations ÷ fp32 median step, ${where}`, 'fp16-activations median step', 'fp32 median step',
-      done(packed) ? packed.medianStepMs : null, done(full) ? full.medianStepMs : null, ms, { max: 1.3 },
+      done(packed) ? packed.medianStepMs : null, done(full) ? full.medianStepMs : null, formatMs, { max: 1.3 },
       done(packed) && done(full) && packed.p10StepMs !== null && full.p10StepMs !== null
         ? `p10–p90: fp16-activations ${packed.p10StepMs.toFixed(0)}–${packed.p90StepMs!.toFixed(0)} ms (n=${packed.steadySteps}), `
           + `fp32 ${full.p10StepMs.toFixed(0)}–${full.p90StepMs!.toFixed(0)} ms (n=${full.steadySteps}). fp16-activations also checks `
