@@ -341,6 +341,18 @@ describe('Lightning script', () => {
         expect(trainer).toContain(`precision="${precision === 'fp32' ? '32-true' : '16-mixed'}",`);
         expect(trainer).toContain(`devices=${devices},`);
         expect(trainer).toContain(`strategy="${devices > 1 ? 'ddp' : 'auto'}",`);
+        // 16-mixed and DDP need CUDA: "auto" would fall back to the CPU (and 16-mixed to bf16) without a word.
+        const needsCuda = precision !== 'fp32' || devices > 1;
+        expect(trainer).toContain(`accelerator="${needsCuda ? 'gpu' : 'auto'}",`);
+        expect(source.includes('if not torch.cuda.is_available():\n        sys.exit(')).toBe(needsCuda);
+        expect(source.indexOf('if args.check_only:')).toBeLessThan(source.indexOf('pl.Trainer(')); // shapes check on a CPU
+        expect(source.includes('DistributedSampler pads the validation set with repeated samples')).toBe(devices > 1);
+        // Whole optimizer steps only: the training part is trimmed to BATCH_SIZE × world size, every micro-batch full.
+        expect(source).toContain('self.train_set = Subset(images, full_steps_only(train, self.trainer.world_size, generator))');
+        expect(source).toContain('usable = len(indices) // per_step * per_step');
+        expect(source).toContain('per_step = BATCH_SIZE * world_size');
+        expect(source).toContain('pip install torch torchvision "lightning>=2.0"');
+        expect(source).toContain('if int(pl.__version__.split(".")[0]) < 2:\n    sys.exit(');
         expect(source).toContain(`BATCH_SIZE = 32  #`);
         expect(source).toContain(`ACCUMULATION_STEPS = ${k}  #`);
         expect(source).toContain(`MICRO_BATCH_SIZE = BATCH_SIZE // ACCUMULATION_STEPS  # ${32 / k}:`);

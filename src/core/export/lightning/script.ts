@@ -4,8 +4,8 @@
  * The script mirrors the browser run: the same architecture layer by layer (TORCH_ARCHITECTURES), Adam at the same
  * learning rate with tfjs's epsilon, cross-entropy, the same data recipe (fixed stratified 80/10/10 split, stratified
  * subset), gradient accumulation as Lightning's accumulate_grad_batches with the micro-batch as batch_size, and
- * "16-mixed" for the half-precision modes. It embeds the layer shapes the tfjs model computes and checks them with a
- * dummy forward pass before training, so running it on real PyTorch verifies the port.
+ * "16-mixed" for the half-precision modes, on full optimizer steps only. It embeds the layer shapes the tfjs model computes
+ * and checks them with a dummy forward pass before training, so running it on real PyTorch verifies the port.
  */
 import { microBatchSize, validateRunConfig, type RunConfig } from '../../config';
 import { SPLIT_FRACTIONS, SPLIT_SEED } from '../../data/splits';
@@ -105,7 +105,29 @@ BATCH_NORM_EPSILON = ${TFJS_BATCH_NORM_EPSILON}  # tfjs's default (PyTorch's is 
 function devicesNote(config: RunConfig, devices: number): string {
   if (devices === 1) return 'one device';
   return `${devices} devices with DDP: each takes micro-batches of ${microBatchSize(config)}, so one optimizer step ` +
-    `sees ${devices} × ${config.batchSize} samples; BatchNorm statistics stay per device`;
+    `sees ${devices} × ${config.batchSize} samples; BatchNorm statistics stay per device. Validation: Lightning's ` +
+    'DistributedSampler pads the validation set with repeated samples until it divides evenly among the devices, so ' +
+    'the validation accuracy can differ slightly from a one-device run';
+}
+
+/** Why the script needs CUDA (16-mixed, several GPUs), as the sentence of its start-up check; null when it does not. */
+function cudaRequirement(config: RunConfig, devices: number): string | null {
+  const reasons = [
+    ...(config.precision !== 'fp32' ? ['"16-mixed" precision (on the CPU Lightning would train in bf16 instead)'] : []),
+    ...(devices > 1 ? [`DDP on ${devices} GPUs`] : []),
+  ];
+  return reasons.length ? reasons.join(' and ') : null;
+}
+
+/** The start-up check that stops the script with a clear message where the GPUs it was generated for are missing. */
+function cudaCheck(requirement: string, devices: number): string {
+  return `
+    if not torch.cuda.is_available():
+        sys.exit(${pyString(`This script was generated for ${requirement}, which needs CUDA; PyTorch finds no CUDA GPU here.`)}
+                 ${pyString(' Run it on a machine with an NVIDIA GPU, or export it again for fp32 on one device.')})
+    if torch.cuda.device_count() < ${devices}:
+        sys.exit(f"This script was generated for ${devices} GPU(s); PyTorch finds {torch.cuda.device_count()}.")
+`;
 }
 
 function precisionComment(config: RunConfig): string {
@@ -146,6 +168,7 @@ export function generateLightningScript(config: RunConfig, options: LightningScr
   const hasBatchNorm = MODEL_CATALOG[config.model].hasBatchNorm;
   const accumulation = config.accumulationSteps;
   const halfPrecision = config.precision !== 'fp32';
+  const cuda = cudaRequirement(config, devices);
   const generatedBy = `WebGPU Training Playground${options.appVersion ? ` ${options.appVersion}` : ''}`;
   const configLines = JSON.stringify(config, null, 2).split('\n').map((line) => `    ${line}`).join('\n');
 
@@ -170,10 +193,11 @@ What differs from the browser run:
 - Precision: ${precisionComment(config)}.
 - Devices: ${devicesNote(config, devices)}.
 
-Needs: torch, torchvision, lightning (pip install torch torchvision lightning).
+Needs: torch, torchvision and PyTorch Lightning 2.x (pip install torch torchvision "lightning>=2.0").
 """
 import argparse
 import math
+import sys
 import time
 
 import torch
@@ -184,8 +208,12 @@ from torchvision import datasets, transforms
 
 try:
     import lightning.pytorch as pl
-except ImportError:  # the older pytorch_lightning package
+except ImportError:  # the standalone pytorch_lightning package, which must be 2.x as well
     import pytorch_lightning as pl
+
+if int(pl.__version__.split(".")[0]) < 2:
+    sys.exit(f"PyTorch Lightning {pl.__version__} is too old: this script is written for 2.0 or newer "
+             '(pip install "lightning>=2.0").')
 
 # ---------- settings from the run configuration ----------
 
@@ -301,9 +329,23 @@ def stratified_subset(indices, labels, fraction, generator):
     return sorted(picked)
 
 
+def full_steps_only(indices, world_size, generator):
+    """A random part of the training indices that is a whole number of optimizer steps on every device
+    (BATCH_SIZE × world_size). At an epoch's end Lightning steps the optimizer on fewer than ACCUMULATION_STEPS
+    micro-batches, with the loss still divided by ACCUMULATION_STEPS: an under-scaled step the app never takes (it
+    trains on full steps only). The same few images (fewer than BATCH_SIZE × world_size) sit out every epoch."""
+    per_step = BATCH_SIZE * world_size
+    usable = len(indices) // per_step * per_step
+    if usable == 0:
+        sys.exit(f"The training set has {len(indices)} images, fewer than one optimizer step on {world_size} device(s) "
+                 f"takes ({per_step}): raise SUBSET_FRACTION or lower BATCH_SIZE.")
+    kept = torch.randperm(len(indices), generator=generator)[:usable]
+    return sorted(indices[i] for i in kept.tolist())
+
+
 class SplitDataModule(pl.LightningDataModule):
     """A fixed stratified split seeded by SPLIT_SEED, then a stratified SUBSET_FRACTION of the training and validation
-    parts seeded by the run seed."""
+    parts seeded by the run seed; the training part is trimmed to full optimizer steps (full_steps_only)."""
 
     def __init__(self, data_dir, num_workers):
         super().__init__()
@@ -317,16 +359,20 @@ ${source.downloads ? `
         images, labels = load_images(self.data_dir${source.downloads ? ', download=False' : ''})
         train, validation, _test = stratified_split(labels, torch.Generator().manual_seed(SPLIT_SEED))
         generator = torch.Generator().manual_seed(SEED)
-        self.train_set = Subset(images, stratified_subset(train, labels, SUBSET_FRACTION, generator))
-        self.validation_set = Subset(images, stratified_subset(validation, labels, SUBSET_FRACTION, generator))
+        train = stratified_subset(train, labels, SUBSET_FRACTION, generator)
+        validation = stratified_subset(validation, labels, SUBSET_FRACTION, generator)
+        self.train_set = Subset(images, full_steps_only(train, self.trainer.world_size, generator))
+        self.validation_set = Subset(images, validation)
 
     def train_dataloader(self):
         # Lightning's batch_size is one micro-batch on one device; accumulate_grad_batches makes ACCUMULATION_STEPS of
-        # them one optimizer step. Full batches only, as in the app (a partial batch would change the step size).
-        return DataLoader(self.train_set, batch_size=MICRO_BATCH_SIZE, shuffle=True, drop_last=True,
+        # them one optimizer step. The training set holds whole steps only, so every micro-batch is full.
+        return DataLoader(self.train_set, batch_size=MICRO_BATCH_SIZE, shuffle=True,
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
 
     def val_dataloader(self):
+        # With DDP, Lightning's DistributedSampler pads this set with repeated samples until it divides evenly among
+        # the devices: the logged validation accuracy then counts a few images twice.
         return DataLoader(self.validation_set, batch_size=MICRO_BATCH_SIZE, num_workers=self.num_workers,
                           persistent_workers=self.num_workers > 0)
 
@@ -391,14 +437,14 @@ def main():
     if args.check_only:
         print(f"All {len(EXPECTED_LAYER_SHAPES)} layer shapes match the tfjs model.")
         return
-
+${cuda ? cudaCheck(cuda, devices) : ''}
     trainer = pl.Trainer(
         max_epochs=${config.epochs},
         accumulate_grad_batches=${accumulation},
         precision=${pyString(halfPrecision ? '16-mixed' : '32-true')},
         devices=${devices},
         strategy=${pyString(devices > 1 ? 'ddp' : 'auto')},
-        accelerator="auto",
+        accelerator=${pyString(cuda ? 'gpu' : 'auto')},
         callbacks=[${callbacks.join(', ')}],
     )
     trainer.fit(Classifier(model), datamodule=SplitDataModule(args.data_dir, args.num_workers))
