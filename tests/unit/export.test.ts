@@ -10,11 +10,29 @@ import { TFJS_ADAM_EPSILON, TFJS_BATCH_NORM_EPSILON, TFJS_BATCH_NORM_MOMENTUM } 
 import {
   evaluateMatrix, frameworkComparisonPreset, matrixFromRuns, weightSensitivity, type Criterion, type Matrix, type MatrixRow, type MeasuredResult, type RunEntry,
 } from '../../src/core/matrix';
+import { formatBytes, formatMs, formatPercent, formatScore, formatTotal, formatValue } from '../../src/core/format';
 import { MODEL_BUILDERS } from '../../src/core/models';
 import { BATCH_NORM_MOMENTUM } from '../../src/core/models/mobilenet-v2-tiny';
 import type { SharedEnvironment } from '../../src/core/share';
 import { createRng } from '../../src/core/rng';
 import { candidateId, quickValidationSweep } from '../../src/core/sweep';
+
+// ---------- the one formatter (screen, exports and bench alike) ----------
+
+describe('core/format', () => {
+  it('writes times in ms below a second, s below a minute, min above, without a locale', () => {
+    expect([formatMs(4.256), formatMs(850), formatMs(5000), formatMs(12_345), formatMs(125_000)])
+      .toEqual(['4.26 ms', '850 ms', '5 s', '12.35 s', '2.1 min']);
+  });
+
+  it('writes memory in binary units and fixed-decimal scores and totals, and — for what does not exist', () => {
+    expect([formatBytes(143e6), formatBytes(8 * 2 ** 30), formatBytes(2048)]).toEqual(['136.4 MiB', '8 GiB', '2 KiB']);
+    expect([formatPercent(0.875), formatScore(10), formatTotal(8.2), formatTotal(7.449999999999999)])
+      .toEqual(['87.5 %', '10.0', '8.20', '7.45']);
+    expect([formatMs(null), formatBytes(undefined), formatTotal(Number.NaN), formatValue(null, 'fraction')])
+      .toEqual(['—', '—', '—', '—']);
+  });
+});
 
 // ---------- a hand-built matrix ----------
 
