@@ -33,6 +33,12 @@ export interface WebGpuBackendInternals {
   pipelineCache: Record<string, unknown>;
   /** The profiler's timestamp read-back buffer, once a kernel has been timed. */
   queryResolveBuffer?: GPUBuffer | null;
+  /** The fused engine's way to a tensor's GPUBuffer: upload it (if still on the CPU), then read `resource`. */
+  queue: GPUQueue;
+  /** `dtype` is the storage's: a float32 cast of int32 data can keep int32 storage. */
+  tensorMap: { get(dataId: object): { resource?: unknown; dtype: tf.DataType } | undefined };
+  uploadToGPU(dataId: object): void;
+  epsilon(): number;
 }
 
 /** tfjs-backend-cpu's MathBackendCPU. */

@@ -1,0 +1,443 @@
+/**
+ * WGSL of the fused engine's kernels, one generator per kernel. Shapes and offsets are baked in as constants, so the
+ * WGSL text itself is the pipeline cache key; every kernel uses 64-invocation workgroups on a 2-D grid (see `grid`).
+ */
+import type { Activation, Conv2dPlan, DensePlan, LayerPlan, MaxPoolPlan } from './plan';
+
+export const WORKGROUP = 64;
+const MAX_GROUPS_PER_DIMENSION = 65535;
+
+/** A compute program and the engine buffers it binds, in binding order. */
+export interface KernelSpec {
+  label: string;
+  code: string;
+  bindings: string[];
+  /** Workgroups to dispatch (spread over x and y by `grid`). */
+  workgroups: number;
+}
+
+/** Workgroups laid out as x × y within the per-dimension limit; kernels recover the flat index and skip the excess. */
+export function grid(workgroups: number): [number, number] {
+  const x = Math.min(workgroups, MAX_GROUPS_PER_DIMENSION);
+  return [x, Math.ceil(workgroups / x)];
+}
+
+/** Per micro-batch: where its rows start in the batch's x and y (in floats), and whether it opens the step. */
+export const MICRO_STRUCT = 'struct Micro { inputOffset : u32, labelOffset : u32, first : u32, unused : u32 }';
+/**
+ * Per optimizer step: the metrics ring slot, Adam's hyper-parameters with tfjs's float32 bias corrections, and whether
+ * the labels' storage is int32 (tfjs casts an int32 one-hot to float32 without touching its buffer).
+ */
+export const STEP_STRUCT = `struct Step {
+  slot : u32, learningRate : f32, beta1 : f32, beta2 : f32,
+  oneMinusBeta1 : f32, oneMinusBeta2 : f32, oneMinusAccBeta1 : f32, oneMinusAccBeta2 : f32,
+  epsilon : f32, integerLabels : u32, unused0 : f32, unused1 : f32,
+}`;
+export const STEP_UNIFORM_BYTES = 48;
+export const MICRO_UNIFORM_BYTES = 16;
+
+const MAIN = `@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wg : vec3u, @builtin(num_workgroups) groups : vec3u,
+        @builtin(local_invocation_index) lid : u32) {
+  let group = wg.y * groups.x + wg.x;
+  let index = group * ${WORKGROUP}u + lid;`;
+
+/** Binding declarations: `name: access` with access 'read', 'read_write' or 'uniform Type'. */
+function declare(bindings: [string, string][]): string {
+  return bindings.map(([name, access], i) => access.startsWith('uniform')
+    ? `@group(0) @binding(${i}) var<uniform> ${name} : ${access.slice('uniform '.length)};`
+    : `@group(0) @binding(${i}) var<storage, ${access}> ${name} : array<f32>;`).join('\n');
+}
+
+function activate(value: string, activation: Activation): string {
+  return activation === 'relu' ? `max(${value}, 0.0)` : value;
+}
+
+function groupsFor(invocations: number): number {
+  return Math.ceil(invocations / WORKGROUP);
+}
+
+/** Where layer `input` of the micro-batch starts: the batch's x at the micro-batch's offset for the first layer. */
+interface Source {
+  /** Engine buffer name of the layer's input. */
+  buffer: string;
+  /** true when it is the batch input x (needs the Micro uniform for its offset). */
+  batchInput: boolean;
+}
+
+function sourceParts(source: Source, nextBinding: [string, string][]): { offset: string; bindings: [string, string][] } {
+  return source.batchInput
+    ? { offset: 'micro.inputOffset', bindings: [...nextBinding, ['micro', 'uniform Micro']] }
+    : { offset: '0u', bindings: nextBinding };
+}
+
+function sourceBuffers(source: Source, rest: string[]): string[] {
+  return source.batchInput ? [...rest, 'micro'] : rest;
+}
+
+function convConstants(l: Conv2dPlan, batch: number): string {
+  return `const N = ${batch}u; const IH = ${l.input.h}; const IW = ${l.input.w}; const IC = ${l.input.c}u;
+const OH = ${l.output.h}; const OW = ${l.output.w}; const OC = ${l.output.c}u;
+const KH = ${l.kernelH}; const KW = ${l.kernelW}; const SH = ${l.strideH}; const SW = ${l.strideW};
+const PT = ${l.padTop}; const PL = ${l.padLeft}; const WOFF = ${l.kernelOffset}u;`;
+}
+
+/** Convolution forward, one invocation per output element, bias and activation as the epilogue. */
+export function convForward(l: Conv2dPlan, batch: number, source: Source, output: string): KernelSpec {
+  const total = batch * l.output.h * l.output.w * l.output.c;
+  const { offset, bindings } = sourceParts(source, [['input', 'read'], ['params', 'read'], ['output', 'read_write']]);
+  const code = `${source.batchInput ? MICRO_STRUCT : ''}
+${declare(bindings)}
+${convConstants(l, batch)}
+${MAIN}
+  if (index >= ${total}u) { return; }
+  let co = index % OC;
+  let pixel = index / OC;
+  let ox = i32(pixel % u32(OW));
+  let oy = i32((pixel / u32(OW)) % u32(OH));
+  let n = pixel / u32(OW * OH);
+  let image = ${offset} + n * u32(IH * IW) * IC;
+  var acc = ${l.biasOffset === null ? '0.0' : `params[${l.biasOffset}u + co]`};
+  for (var ky = 0; ky < KH; ky++) {
+    let iy = oy * SH + ky - PT;
+    if (iy < 0 || iy >= IH) { continue; }
+    for (var kx = 0; kx < KW; kx++) {
+      let ix = ox * SW + kx - PL;
+      if (ix < 0 || ix >= IW) { continue; }
+      let at = image + u32(iy * IW + ix) * IC;
+      let w = WOFF + u32(ky * KW + kx) * IC * OC + co;
+      for (var ci = 0u; ci < IC; ci++) {
+        acc += input[at + ci] * params[w + ci * OC];
+      }
+    }
+  }
+  output[index] = ${activate('acc', l.activation)};
+}`;
+  return { label: `${l.name} forward`, code, bindings: sourceBuffers(source, [source.buffer, 'params', output]), workgroups: groupsFor(total) };
+}
+
+/**
+ * Convolution input gradient: one invocation per input element gathers the output gradients it contributed to.
+ * `maskBy` (the previous layer's relu output) turns it into the gradient of that layer's pre-activation.
+ */
+export function convInputGrad(l: Conv2dPlan, batch: number, gradOut: string, gradIn: string, maskBy: string | null): KernelSpec {
+  const total = batch * l.input.h * l.input.w * l.input.c;
+  const bindings: [string, string][] = [['gradOut', 'read'], ['params', 'read'], ['gradIn', 'read_write']];
+  if (maskBy) bindings.push(['mask', 'read']);
+  const code = `${declare(bindings)}
+${convConstants(l, batch)}
+${MAIN}
+  if (index >= ${total}u) { return; }
+  let ci = index % IC;
+  let pixel = index / IC;
+  let ix = i32(pixel % u32(IW));
+  let iy = i32((pixel / u32(IW)) % u32(IH));
+  let n = pixel / u32(IW * IH);
+  var acc = 0.0;
+  for (var ky = 0; ky < KH; ky++) {
+    let ty = iy + PT - ky;
+    if (ty < 0 || ty % SH != 0 || ty / SH >= OH) { continue; }
+    let oy = ty / SH;
+    for (var kx = 0; kx < KW; kx++) {
+      let tx = ix + PL - kx;
+      if (tx < 0 || tx % SW != 0 || tx / SW >= OW) { continue; }
+      let ox = tx / SW;
+      let g = (n * u32(OH * OW) + u32(oy * OW + ox)) * OC;
+      let w = WOFF + (u32(ky * KW + kx) * IC + ci) * OC;
+      for (var co = 0u; co < OC; co++) {
+        acc += gradOut[g + co] * params[w + co];
+      }
+    }
+  }
+  gradIn[index] = ${maskBy ? 'select(0.0, acc, mask[index] > 0.0)' : 'acc'};
+}`;
+  const buffers = [gradOut, 'params', gradIn];
+  if (maskBy) buffers.push(maskBy);
+  return { label: `${l.name} input gradient`, code, bindings: buffers, workgroups: groupsFor(total) };
+}
+
+/** Sums `partial` over the workgroup; thread 0 adds it to grads[at]. Needs uniform control flow. */
+function workgroupAddInto(at: string): string {
+  return `  partial[lid] = s;
+  workgroupBarrier();
+  for (var half = ${WORKGROUP / 2}u; half > 0u; half = half / 2u) {
+    if (lid < half) { partial[lid] += partial[lid + half]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { grads[${at}] += partial[0]; }`;
+}
+
+/**
+ * Convolution weight and bias gradients, added into the gradient buffer (so micro-batches accumulate): one
+ * workgroup per weight (and per bias), its 64 invocations splitting the batch × output rows of the sum.
+ */
+export function convWeightGrad(l: Conv2dPlan, batch: number, source: Source, gradOut: string): KernelSpec {
+  const weights = l.kernelH * l.kernelW * l.input.c * l.output.c;
+  const count = weights + (l.biasOffset === null ? 0 : l.output.c);
+  const { offset, bindings } = sourceParts(source, [['input', 'read'], ['gradOut', 'read'], ['grads', 'read_write']]);
+  const code = `${source.batchInput ? MICRO_STRUCT : ''}
+${declare(bindings)}
+${convConstants(l, batch)}
+var<workgroup> partial : array<f32, ${WORKGROUP}>;
+${MAIN}
+  if (group >= ${count}u) { return; }
+  var s = 0.0;
+  if (group < ${weights}u) {
+    let co = group % OC;
+    let ci = (group / OC) % IC;
+    let tap = group / (OC * IC);
+    let kx = i32(tap % u32(KW));
+    let ky = i32(tap / u32(KW));
+    for (var row = lid; row < N * u32(OH); row += ${WORKGROUP}u) {
+      let n = row / u32(OH);
+      let iy = i32(row % u32(OH)) * SH + ky - PT;
+      if (iy < 0 || iy >= IH) { continue; }
+      let image = ${offset} + (n * u32(IH) + u32(iy)) * u32(IW) * IC + ci;
+      for (var ox = 0; ox < OW; ox++) {
+        let ix = ox * SW + kx - PL;
+        if (ix < 0 || ix >= IW) { continue; }
+        s += input[image + u32(ix) * IC] * gradOut[(row * u32(OW) + u32(ox)) * OC + co];
+      }
+    }
+  } else {
+    let co = group - ${weights}u;
+    for (var p = lid; p < N * u32(OH * OW); p += ${WORKGROUP}u) {
+      s += gradOut[p * OC + co];
+    }
+  }
+${workgroupAddInto(`select(${l.biasOffset ?? 0}u + group - ${weights}u, WOFF + group, group < ${weights}u)`)}
+}`;
+  return { label: `${l.name} weight gradient`, code, bindings: sourceBuffers(source, [source.buffer, gradOut, 'grads']), workgroups: count };
+}
+
+function poolConstants(l: MaxPoolPlan, batch: number): string {
+  return `const N = ${batch}u; const IH = ${l.input.h}; const IW = ${l.input.w}; const C = ${l.input.c}u;
+const OH = ${l.output.h}; const OW = ${l.output.w}; const PH = ${l.poolH}; const PW = ${l.poolW};
+const SH = ${l.strideH}; const SW = ${l.strideW};`;
+}
+
+export function maxPoolForward(l: MaxPoolPlan, batch: number, input: string, output: string): KernelSpec {
+  const total = batch * l.output.h * l.output.w * l.output.c;
+  const code = `${declare([['input', 'read'], ['output', 'read_write']])}
+${poolConstants(l, batch)}
+${MAIN}
+  if (index >= ${total}u) { return; }
+  let c = index % C;
+  let pixel = index / C;
+  let ox = i32(pixel % u32(OW));
+  let oy = i32((pixel / u32(OW)) % u32(OH));
+  let image = (pixel / u32(OW * OH)) * u32(IH * IW) * C + c;
+  var best = input[image + u32(oy * SH * IW + ox * SW) * C];
+  for (var py = 0; py < PH; py++) {
+    for (var px = 0; px < PW; px++) {
+      best = max(best, input[image + u32((oy * SH + py) * IW + ox * SW + px) * C]);
+    }
+  }
+  output[index] = best;
+}`;
+  return { label: `${l.name} forward`, code, bindings: [input, output], workgroups: groupsFor(total) };
+}
+
+/**
+ * Max-pooling backward: each input element takes the gradient of every window whose maximum it is (recomputed, with
+ * tfjs's rule: the last maximum in row-major order wins), masked by the producing layer's relu when `relu`.
+ */
+export function maxPoolBackward(l: MaxPoolPlan, batch: number, input: string, gradOut: string, gradIn: string, relu: boolean): KernelSpec {
+  const total = batch * l.input.h * l.input.w * l.input.c;
+  const code = `${declare([['input', 'read'], ['gradOut', 'read'], ['gradIn', 'read_write']])}
+${poolConstants(l, batch)}
+${MAIN}
+  if (index >= ${total}u) { return; }
+  let c = index % C;
+  let pixel = index / C;
+  let x = i32(pixel % u32(IW));
+  let y = i32((pixel / u32(IW)) % u32(IH));
+  let n = pixel / u32(IW * IH);
+  let image = n * u32(IH * IW) * C + c;
+  var g = 0.0;
+  if (${relu ? 'input[index] > 0.0' : 'true'}) {
+    for (var oy = max(0, (y - PH + SH) / SH); oy <= min(OH - 1, y / SH); oy++) {
+      for (var ox = max(0, (x - PW + SW) / SW); ox <= min(OW - 1, x / SW); ox++) {
+        var best = input[image + u32(oy * SH * IW + ox * SW) * C];
+        var bestY = oy * SH;
+        var bestX = ox * SW;
+        for (var py = 0; py < PH; py++) {
+          for (var px = 0; px < PW; px++) {
+            let value = input[image + u32((oy * SH + py) * IW + ox * SW + px) * C];
+            if (value >= best) { best = value; bestY = oy * SH + py; bestX = ox * SW + px; }
+          }
+        }
+        if (bestY == y && bestX == x) { g += gradOut[(n * u32(OH * OW) + u32(oy * OW + ox)) * C + c]; }
+      }
+    }
+  }
+  gradIn[index] = g;
+}`;
+  return { label: `${l.name} backward`, code, bindings: [input, gradOut, gradIn], workgroups: groupsFor(total) };
+}
+
+function denseConstants(l: DensePlan, batch: number): string {
+  return `const N = ${batch}u; const IN = ${l.input.c}u; const U = ${l.output.c}u; const WOFF = ${l.kernelOffset}u;`;
+}
+
+export function denseForward(l: DensePlan, batch: number, source: Source, output: string): KernelSpec {
+  const total = batch * l.output.c;
+  const { offset, bindings } = sourceParts(source, [['input', 'read'], ['params', 'read'], ['output', 'read_write']]);
+  const code = `${source.batchInput ? MICRO_STRUCT : ''}
+${declare(bindings)}
+${denseConstants(l, batch)}
+${MAIN}
+  if (index >= ${total}u) { return; }
+  let j = index % U;
+  let row = ${offset} + (index / U) * IN;
+  var acc = ${l.biasOffset === null ? '0.0' : `params[${l.biasOffset}u + j]`};
+  for (var i = 0u; i < IN; i++) {
+    acc += input[row + i] * params[WOFF + i * U + j];
+  }
+  output[index] = ${activate('acc', l.activation)};
+}`;
+  return { label: `${l.name} forward`, code, bindings: sourceBuffers(source, [source.buffer, 'params', output]), workgroups: groupsFor(total) };
+}
+
+export function denseInputGrad(l: DensePlan, batch: number, gradOut: string, gradIn: string, maskBy: string | null): KernelSpec {
+  const total = batch * l.input.c;
+  const bindings: [string, string][] = [['gradOut', 'read'], ['params', 'read'], ['gradIn', 'read_write']];
+  if (maskBy) bindings.push(['mask', 'read']);
+  const code = `${declare(bindings)}
+${denseConstants(l, batch)}
+${MAIN}
+  if (index >= ${total}u) { return; }
+  let i = index % IN;
+  let row = (index / IN) * U;
+  var acc = 0.0;
+  for (var j = 0u; j < U; j++) {
+    acc += gradOut[row + j] * params[WOFF + i * U + j];
+  }
+  gradIn[index] = ${maskBy ? 'select(0.0, acc, mask[index] > 0.0)' : 'acc'};
+}`;
+  const buffers = [gradOut, 'params', gradIn];
+  if (maskBy) buffers.push(maskBy);
+  return { label: `${l.name} input gradient`, code, bindings: buffers, workgroups: groupsFor(total) };
+}
+
+/** Dense weight and bias gradients, one invocation per weight summing over the micro-batch, added into grads. */
+export function denseWeightGrad(l: DensePlan, batch: number, source: Source, gradOut: string): KernelSpec {
+  const weights = l.input.c * l.output.c;
+  const total = weights + (l.biasOffset === null ? 0 : l.output.c);
+  const { offset, bindings } = sourceParts(source, [['input', 'read'], ['gradOut', 'read'], ['grads', 'read_write']]);
+  const code = `${source.batchInput ? MICRO_STRUCT : ''}
+${declare(bindings)}
+${denseConstants(l, batch)}
+${MAIN}
+  if (index >= ${total}u) { return; }
+  var s = 0.0;
+  if (index < ${weights}u) {
+    let i = index / U;
+    let j = index % U;
+    for (var n = 0u; n < N; n++) {
+      s += input[${offset} + n * IN + i] * gradOut[n * U + j];
+    }
+    grads[WOFF + index] += s;
+  } else {
+    let j = index - ${weights}u;
+    for (var n = 0u; n < N; n++) {
+      s += gradOut[n * U + j];
+    }
+    grads[${l.biasOffset ?? 0}u + j] += s;
+  }
+}`;
+  return { label: `${l.name} weight gradient`, code, bindings: sourceBuffers(source, [source.buffer, gradOut, 'grads']), workgroups: groupsFor(total) };
+}
+
+/**
+ * Softmax cross-entropy of the logits against one-hot labels (tfjs's losses.softmaxCrossEntropy, mean over the
+ * batch), its gradient scaled by 1 / (batch × K) for accumulation, and accuracy (first argmax, as tf.argMax):
+ * one workgroup; the micro-batch's share of [loss, accuracy] is written (first micro-batch) or added to the ring slot.
+ */
+export function softmaxCrossEntropy(batch: number, classes: number, accumulation: number, logits: string, gradOut: string): KernelSpec {
+  const code = `${MICRO_STRUCT}
+${STEP_STRUCT}
+${declare([['logits', 'read'], ['labelBits', 'read'], ['gradOut', 'read_write'], ['metrics', 'read_write'],
+    ['micro', 'uniform Micro'], ['step', 'uniform Step']]).replace('labelBits : array<f32>', 'labelBits : array<u32>')}
+const N = ${batch}u; const C = ${classes}u;
+fn label(at : u32) -> f32 {
+  let bits = labelBits[at];
+  return select(bitcast<f32>(bits), f32(bitcast<i32>(bits)), step.integerLabels == 1u);
+}
+var<workgroup> lossPart : array<f32, ${WORKGROUP}>;
+var<workgroup> hitPart : array<f32, ${WORKGROUP}>;
+${MAIN}
+  var loss = 0.0;
+  var hits = 0.0;
+  for (var n = lid; n < N; n += ${WORKGROUP}u) {
+    let row = n * C;
+    let labelRow = micro.labelOffset + row;
+    var top = logits[row];
+    var predicted = 0u;
+    for (var j = 1u; j < C; j++) {
+      if (logits[row + j] > top) { top = logits[row + j]; predicted = j; }
+    }
+    var sumExp = 0.0;
+    for (var j = 0u; j < C; j++) { sumExp += exp(logits[row + j] - top); }
+    let logSumExp = top + log(sumExp);
+    var labelTop = label(labelRow);
+    var actual = 0u;
+    for (var j = 0u; j < C; j++) {
+      let y = label(labelRow + j);
+      if (y > labelTop) { labelTop = y; actual = j; }
+      loss += y * (logSumExp - logits[row + j]);
+      gradOut[row + j] = (exp(logits[row + j] - top) / sumExp - y) * ${1 / (batch * accumulation)};
+    }
+    hits += select(0.0, 1.0, predicted == actual);
+  }
+  lossPart[lid] = loss;
+  hitPart[lid] = hits;
+  workgroupBarrier();
+  for (var half = ${WORKGROUP / 2}u; half > 0u; half = half / 2u) {
+    if (lid < half) { lossPart[lid] += lossPart[lid + half]; hitPart[lid] += hitPart[lid + half]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let at = step.slot * 2u;
+    let share = vec2f(lossPart[0], hitPart[0]) / ${batch * accumulation}.0;
+    if (micro.first == 1u) {
+      metrics[at] = share.x;
+      metrics[at + 1u] = share.y;
+    } else {
+      metrics[at] += share.x;
+      metrics[at + 1u] += share.y;
+    }
+  }
+}`;
+  return { label: 'softmax cross-entropy', code, bindings: [logits, 'y', gradOut, 'metrics', 'micro', 'step'], workgroups: 1 };
+}
+
+/**
+ * Adam over the flat parameter buffer in one dispatch, in tfjs's order of operations (AdamOptimizer.applyGradients);
+ * it clears each gradient after reading it, so the next step accumulates from zero.
+ */
+export function adam(parameters: number): KernelSpec {
+  const code = `${STEP_STRUCT}
+${declare([['params', 'read_write'], ['grads', 'read_write'], ['firstMoment', 'read_write'], ['secondMoment', 'read_write'],
+    ['step', 'uniform Step']])}
+${MAIN}
+  if (index >= ${parameters}u) { return; }
+  let g = grads[index];
+  let m = firstMoment[index] * step.beta1 + g * step.oneMinusBeta1;
+  let v = secondMoment[index] * step.beta2 + (g * g) * step.oneMinusBeta2;
+  firstMoment[index] = m;
+  secondMoment[index] = v;
+  let mHat = m / step.oneMinusAccBeta1;
+  let vHat = v / step.oneMinusAccBeta2;
+  params[index] = (mHat / (sqrt(vHat) + step.epsilon)) * -step.learningRate + params[index];
+  grads[index] = 0.0;
+}`;
+  return { label: 'adam', code, bindings: ['params', 'grads', 'adamM', 'adamV', 'step'], workgroups: groupsFor(parameters) };
+}
+
+/** The layer's output size per example. */
+export function outputSize(layer: LayerPlan): number {
+  return layer.output.h * layer.output.w * layer.output.c;
+}
+
+export type { Source };
