@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  DynamicLossScaler, FLOAT16_MAX, allFinite, float16RoundTrip, roundToFloat16, roundToFloat16Tensor, unscaleGradients,
+  DynamicLossScaler, FLOAT16_MAX, allFinite, float16RoundTrip, roundToFloat16, unscaleGradients,
 } from '../../src/core/train/precision';
 import { createRng } from '../../src/core/rng';
 import { decodeHalf, firstMismatch, float32Cases } from './packed-float16-cases';
+import { roundToFloat16ByOps } from './float16-reference';
 
 /** Finite non-negative halves in increasing order (bit patterns 0x0000..0x7bff are monotonic). */
 const POSITIVE_HALVES = Array.from({ length: 0x7c00 }, (_, bits) => decodeHalf(bits));
@@ -101,7 +102,7 @@ describe('roundToFloat16 (scalar)', () => {
   });
 });
 
-describe('roundToFloat16Tensor (tfjs cpu backend)', () => {
+describe('roundToFloat16ByOps, the op-by-op reference (tfjs cpu backend)', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
   });
@@ -111,7 +112,7 @@ describe('roundToFloat16Tensor (tfjs cpu backend)', () => {
     const inputs = float32Cases();
     const baseline = tf.memory().numTensors;
     const x = tf.tensor1d(inputs);
-    const y = roundToFloat16Tensor(x);
+    const y = roundToFloat16ByOps(x);
     const actual = y.dataSync();
     tf.dispose([x, y]);
     expect(tf.memory().numTensors).toBe(baseline);
@@ -119,7 +120,7 @@ describe('roundToFloat16Tensor (tfjs cpu backend)', () => {
   });
 
   it('keeps the shape of a higher-rank tensor', () => {
-    const y = tf.tidy(() => roundToFloat16Tensor(tf.tensor3d([0.1, 1 / 3, 70000, -(2 ** -26)], [1, 2, 2])));
+    const y = tf.tidy(() => roundToFloat16ByOps(tf.tensor3d([0.1, 1 / 3, 70000, -(2 ** -26)], [1, 2, 2])));
     expect(y.shape).toEqual([1, 2, 2]);
     const values = Array.from(y.dataSync());
     expect(values.map((v, i) => Object.is(v, [0.0999755859375, 0.333251953125, Infinity, -0][i]))).toEqual([true, true, true, true]);

@@ -9,7 +9,8 @@ import { createRng } from '../../src/core/rng';
 import { initBackend } from '../../src/core/train/backend';
 import { cpuUploadSource } from '../../src/core/train/batches';
 import { roundToFloat16 } from '../../src/core/train/precision';
-import { HALF_FLOAT_ADAM_EPSILON, accumulatedGradients, createStepContext, runTraining } from '../../src/core/train/trainer';
+import { HALF_FLOAT_ADAM_EPSILON, accumulatedGradients, createStepContext } from '../../src/core/train/optimizer-step';
+import { runTraining } from '../../src/core/train/trainer';
 import { loadShippedDataset } from './shipped-data';
 
 // The pure-JS CPU backend is slow (a cnn-small step at batch 32 takes seconds), so these runs are tiny.

@@ -2,7 +2,7 @@
  * `Float16RoundTrip`: a custom tfjs kernel that rounds every element of a float32 tensor to the nearest IEEE 754
  * binary16 value (ties to even, subnormals down to 2^-24, ±Infinity from 65520 up, signed zero and NaN kept) and
  * returns it as float32 — fp16 *emulation* in one kernel dispatch per call on webgpu, webgl and cpu, where the
- * op-by-op reference `roundToFloat16Tensor` (precision.ts) needs 38 dispatches (and 24 pipelines) on webgpu.
+ * op-by-op reference (tests/unit/float16-reference.ts) needs 38 dispatches (and 24 pipelines) on webgpu.
  *
  * All three backends run the same integer algorithm on the float32 bit pattern (`roundFloat32BitsToFloat16`
  * below is its JavaScript form, used by the cpu kernel):
@@ -262,7 +262,7 @@ registerFloat16RoundTripKernels();
 
 /**
  * True when `Float16RoundTrip` can run on the backend (default: the active one). False for backends without the
- * kernel (wasm …) and for WebGL 1 contexts, where callers should use roundToFloat16Tensor.
+ * kernel (wasm …) and for WebGL 1 contexts.
  */
 export function hasFloat16RoundTripKernel(backendName: string = tf.getBackend()): boolean {
   if (!tf.getKernel(FLOAT16_ROUND_TRIP, backendName)) return false;

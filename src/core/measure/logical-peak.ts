@@ -38,9 +38,9 @@ function summarizeKernels(kernels: Awaited<ReturnType<typeof tf.profile>>['kerne
 }
 
 /**
- * Runs fn under tf.profile and returns its logical peak and result. Beware on webgpu: profiling times every kernel
- * (timestamp queries, one submit per kernel), which changes deferred release, so do not take the true peak of the
- * same call; measure it on a separate step.
+ * Runs fn under tf.profile and returns its logical peak and result. On webgpu profiling submits after every kernel,
+ * so deferred releases come sooner and the call's own true peak is lower than unprofiled (docs/architecture.md,
+ * "Memory": what that does to a run's true peak).
  */
 export async function measureLogicalPeak<T extends tf.TensorContainer>(
   fn: () => T | Promise<T>,

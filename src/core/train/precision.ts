@@ -13,7 +13,6 @@ export const FLOAT16_MAX = 65504;
 const FLOAT16_OVERFLOW = 65520;
 /** Exponent of the smallest normal half; below it the spacing stays 2^-24 (subnormals). */
 const MIN_EXPONENT = -14;
-const MAX_EXPONENT = 15;
 const MANTISSA_BITS = 10;
 
 const scratch = new DataView(new ArrayBuffer(8));
@@ -54,59 +53,24 @@ export function roundToFloat16(x: number): number {
   return x < 0 ? -r : r;
 }
 
-/** 2^k for k = -24..24 at index k + 24: every quantum, inverse quantum and binade bound the tensor version needs. */
-const POW2_OFFSET = 24;
-const POW2_TABLE = Float32Array.from({ length: 2 * POW2_OFFSET + 1 }, (_, i) => pow2(i - POW2_OFFSET));
-
 /**
- * roundToFloat16 with tfjs ops, for any backend, on float32 tensors (fp16 storage emulation).
- *
- * The exponent comes from log, which is only approximate (float32, and looser still on GPUs), so it is used as a guess
- * and corrected by one binade against exact powers of two. Powers of two come from a gathered table rather than pow(),
- * whose GPU versions are not exact. Scaling by them and tf.round (ties to even on cpu, webgl and webgpu) are exact.
+ * x rounded to the nearest binary16 value element-wise, as float32, in one `Float16RoundTrip` dispatch
+ * (kernels/fp16-kernels.ts: cpu, WebGL 2, WebGPU), bit for bit roundToFloat16.
  */
-export function roundToFloat16Tensor(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const table = tf.tensor1d(POW2_TABLE);
-    // Plain numbers would become float32 scalars and turn the exponent arithmetic (and gather's indices) float.
-    const int = (n: number) => tf.scalar(n, 'int32');
-    const pow2At = (k: tf.Tensor) => tf.gather(table, tf.add(k, int(POW2_OFFSET)));
-    const a = tf.abs(x);
-    // Below 2^-14 the quantum is the subnormal one and from 2^15 up the top binade's; NaN only needs a harmless index.
-    const clamped = tf.clipByValue(tf.where(tf.isNaN(a), 1, a), 2 ** MIN_EXPONENT, 2 ** MAX_EXPONENT);
-    const guess = tf.cast(
-      tf.clipByValue(tf.floor(tf.mul(tf.log(clamped), Math.LOG2E)), MIN_EXPONENT, MAX_EXPONENT), 'int32');
-    const guessTooHigh = tf.cast(tf.less(clamped, pow2At(guess)), 'int32');
-    const guessTooLow = tf.cast(tf.greaterEqual(clamped, pow2At(tf.add(guess, int(1)))), 'int32');
-    const exponent = tf.add(tf.sub(guess, guessTooHigh), guessTooLow);
-    const quantum = pow2At(tf.sub(exponent, int(MANTISSA_BITS)));
-    const inverse = pow2At(tf.sub(int(MANTISSA_BITS), exponent));
-    const rounded = tf.mul(tf.round(tf.mul(a, inverse)), quantum);
-    const magnitude = tf.where(tf.greater(rounded, FLOAT16_MAX), Infinity, rounded);
-    // neg(0) is −0, so negatives that round to zero keep their sign; ±0 and NaN inputs pass through unchanged.
-    const signed = tf.where(tf.less(x, 0), tf.neg(magnitude), magnitude);
-    return tf.where(tf.logicalOr(tf.equal(x, 0), tf.isNaN(x)), x, signed);
-  });
-}
-
-/**
- * roundToFloat16Tensor in one kernel (`Float16RoundTrip`, fp16-kernels.ts) on cpu, webgl 2 and webgpu; the op-by-op
- * version elsewhere (wasm, WebGL 1). The kernel equals roundToFloat16 bit for bit (tested on cpu and on webgpu in
- * Node/Dawn). roundToFloat16Tensor does on cpu; on webgpu and webgl (SwiftShader) it returns float32 subnormal inputs
- * (|x| < 2^-126) unchanged instead of ±0 (observed; probably the GPU flushes them to 0 in `equal(x, 0)`).
- */
-function roundToFloat16Fast(x: tf.Tensor): tf.Tensor {
-  return hasFloat16RoundTripKernel() ? float16RoundTripKernel(x) : roundToFloat16Tensor(x);
+export function roundTensorToFloat16(x: tf.Tensor): tf.Tensor {
+  if (!hasFloat16RoundTripKernel()) {
+    throw new Error(`Half-precision rounding needs the Float16RoundTrip kernel (cpu, WebGL 2, WebGPU); the ${tf.getBackend()} backend has none.`);
+  }
+  return float16RoundTripKernel(x);
 }
 
 /**
  * Identity up to fp16 rounding in both directions: the forward value and the incoming gradient are each rounded to
  * binary16, which is what storing activations and their gradients in half precision does to the numerics.
- * One kernel each way (see roundToFloat16Fast).
  */
 export const float16RoundTrip = tf.customGrad((x) => ({
-  value: roundToFloat16Fast(x as tf.Tensor),
-  gradFunc: (dy: tf.Tensor) => roundToFloat16Fast(dy),
+  value: roundTensorToFloat16(x as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => roundTensorToFloat16(dy),
 })) as (x: tf.Tensor) => tf.Tensor;
 
 /** True (bool scalar, on the device) when every element of every gradient is finite: one readback per step. */

@@ -1,0 +1,65 @@
+/** Validation in inference mode and the inference latency after training. */
+import * as tf from '@tensorflow/tfjs';
+import { evalBatches } from '../data/splits';
+import { quantile } from '../measure/stats';
+import type { RunResult } from '../result';
+import type { BatchSource } from './batches';
+
+/** Examples per validation batch, and the batch the inference latency is measured on. */
+export const EVAL_BATCH = 256;
+
+/** [summed loss, correct predictions] of one evaluation batch, on the device. */
+export function evalBatchSums(model: tf.LayersModel, source: BatchSource, batch: Int32Array): tf.Tensor1D {
+  const { x, y } = source.batch(batch);
+  const sums = tf.tidy(() => {
+    const logits = model.apply(x, { training: false }) as tf.Tensor;
+    const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, undefined, tf.Reduction.SUM);
+    const hits = tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat().sum();
+    return tf.stack([loss, hits]) as tf.Tensor1D;
+  });
+  tf.dispose([x, y]);
+  return sums;
+}
+
+/** Mean loss and accuracy over `indices`, inference mode, in fixed-size batches. */
+export async function evaluate(
+  model: tf.LayersModel, source: BatchSource, indices: Int32Array, isCancelled: () => boolean,
+): Promise<{ loss: number; accuracy: number } | null> {
+  let lossSum = 0;
+  let correct = 0;
+  for (const batch of evalBatches(indices, EVAL_BATCH)) {
+    if (isCancelled()) return null;
+    const sums = evalBatchSums(model, source, batch);
+    const [loss, hits] = await sums.data();
+    sums.dispose();
+    lossSum += loss!;
+    correct += hits!;
+  }
+  return { loss: lossSum / indices.length, accuracy: correct / indices.length };
+}
+
+const INFERENCE_REPEATS = 3;
+
+/**
+ * Inference latency for the deployment criterion: median wall time of a forward pass (inference mode) over one
+ * evaluation batch, read back each time, after one warm-up pass that compiles the shaders; per example.
+ */
+export async function measureInference(model: tf.LayersModel, source: BatchSource, indices: Int32Array): Promise<RunResult['inference']> {
+  const batch = indices.subarray(0, Math.min(EVAL_BATCH, indices.length));
+  if (batch.length === 0) return { msPerExample: null, batch: 0 };
+  const { x, y } = source.batch(batch);
+  y.dispose();
+  const times: number[] = [];
+  try {
+    for (let i = 0; i <= INFERENCE_REPEATS; i++) {
+      const start = performance.now();
+      const logits = model.apply(x, { training: false }) as tf.Tensor;
+      await logits.data();
+      logits.dispose();
+      if (i > 0) times.push(performance.now() - start);
+    }
+  } finally {
+    tf.dispose(x);
+  }
+  return { msPerExample: quantile(times, 0.5) / batch.length, batch: batch.length };
+}
