@@ -7,6 +7,7 @@ import { datasetCard } from './data/catalog';
 import { SPLIT_FRACTIONS } from './data/splits';
 import type { UserDatasetSummary } from './data/user-import';
 import { MODEL_CATALOG, type CatalogInputShape } from './models/catalog';
+import type { InputShape } from './models/types';
 
 /** The axes a sweep can vary; every other RunConfig field is shared by all candidates (SweepSpec.base). */
 export const SWEEP_AXES = ['model', 'batchSize', 'accumulationSteps', 'precision', 'dataPipeline', 'backend'] as const;
@@ -197,14 +198,7 @@ export function measuredThroughput(
   return best;
 }
 
-/** An input image's shape. */
-export interface ImageShape {
-  height: number;
-  width: number;
-  channels: number;
-}
-
-function parseShape(shape: string): ImageShape {
+function parseShape(shape: string): InputShape {
   const [height, width, channels] = shape.split('x').map(Number) as [number, number, number];
   return { height, width, channels };
 }
@@ -217,7 +211,7 @@ function parseShape(shape: string): ImageShape {
  * RGB: at most 14 %, grey images on the depthwise models), and the class count moves it by under 1 %
  * (tests/unit/sweep.test.ts).
  */
-export function modelForwardFlops(model: ModelName, shape: ImageShape): number {
+export function modelForwardFlops(model: ModelName, shape: InputShape): number {
   const table = MODEL_CATALOG[model].forwardFlops;
   const exact = table[`${shape.height}x${shape.width}x${shape.channels}` as CatalogInputShape];
   if (exact !== undefined) return exact;
@@ -234,7 +228,7 @@ export function modelForwardFlops(model: ModelName, shape: ImageShape): number {
 }
 
 /** Image count and shape of a built-in or imported dataset (null for an imported one this browser does not have). */
-export function datasetInput(id: DatasetId, userDatasets: readonly UserDatasetSummary[] = []): (ImageShape & { count: number }) | null {
+export function datasetInput(id: DatasetId, userDatasets: readonly UserDatasetSummary[] = []): (InputShape & { count: number }) | null {
   const card = datasetCard(id, userDatasets);
   return card ? { count: card.count, ...parseShape(card.actualShape ?? card.shape) } : null;
 }

@@ -1,7 +1,7 @@
 import type { RunConfig } from '../core/config';
 import type { Environment } from '../core/environment';
 import type { RowStatus } from '../core/matrix/types';
-import { BATCH_NORM_RECALIBRATION_IMAGES, MODEL_CATALOG } from '../core/models/catalog';
+import { BATCH_NORM_MOMENTUM, BATCH_NORM_RECALIBRATION_IMAGES, MODEL_CATALOG } from '../core/models/catalog';
 
 /** What the chosen precision really does on the backend in use: no toggle claims a saving it does not make. */
 export function precisionNote(precision: RunConfig['precision'], environment: Environment | null): string {
@@ -33,7 +33,7 @@ export function accumulationNote(config: Pick<RunConfig, 'batchSize' | 'accumula
   const base = `Micro-batch ${batchSize / k} × ${k} accumulation step${k === 1 ? '' : 's'} = effective batch ${batchSize}.`;
   if (!MODEL_CATALOG[config.model].hasBatchNorm) return base;
   const accumulated = k === 1 ? '' : ` BatchNorm sees statistics of each micro-batch of ${batchSize / k}, not of the full `
-    + `batch, and updates its moving averages once per micro-batch with momentum 0.9^(1/${k}) ≈ ${(0.9 ** (1 / k)).toFixed(4)}, `
+    + `batch, and updates its moving averages once per micro-batch with momentum ${BATCH_NORM_MOMENTUM}^(1/${k}) ≈ ${(BATCH_NORM_MOMENTUM ** (1 / k)).toFixed(4)}, `
     + 'so the averages decay as if updated once per step.';
   // A short run's moving averages lag behind the weights; see batch-norm-statistics.ts.
   return `${base}${accumulated} Before each validation BatchNorm's statistics are recomputed from `

@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_NAMES } from '../../src/core/config';
 import { MODEL_BUILDERS, analyzeModel, estimateMemory, forwardFlopsPerExample, type InputShape } from '../../src/core/models';
 import { MODEL_CATALOG } from '../../src/core/models/catalog';
-import { BATCH_NORM_MOMENTUM, makeDivisible } from '../../src/core/models/mobilenet-v2-tiny';
+import { BATCH_NORM_MOMENTUM } from '../../src/core/models/catalog';
+import { makeDivisible } from '../../src/core/models/mobilenet-v2-tiny';
 import { createRng } from '../../src/core/rng';
 
 const MNIST_SHAPE: InputShape = { height: 28, width: 28, channels: 1 };

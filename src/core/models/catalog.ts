@@ -13,6 +13,9 @@ export interface ModelCard {
   forwardFlops: Record<CatalogInputShape, number>;
 }
 
+/** Every BatchNorm layer's momentum (tfjs's default), before the trainer adjusts it for gradient accumulation. */
+export const BATCH_NORM_MOMENTUM = 0.9;
+
 /**
  * Training images whose statistics replace BatchNorm's moving averages before each validation
  * (src/core/train/batch-norm-statistics.ts); here so the UI can say so without loading tfjs.

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
+import { BATCH_NORM_MOMENTUM } from './catalog';
 import type { InputShape, ModelBuilder } from './types';
 import { glorotKernel, heKernel } from './layers';
 
@@ -11,7 +12,6 @@ import { glorotKernel, heKernel } from './layers';
 
 type Tensor = tf.SymbolicTensor;
 
-export const BATCH_NORM_MOMENTUM = 0.9;
 export type BlockActivation = 'relu' | 'relu6' | 'linear';
 
 function normalizeAndActivate(x: Tensor, activation: BlockActivation): Tensor {

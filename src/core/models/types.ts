@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
 
+/** One image's shape (no batch dimension), as the models and the dataset describe it: height × width × channels. */
 export interface InputShape {
   height: number;
   width: number;

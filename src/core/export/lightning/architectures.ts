@@ -7,6 +7,7 @@
  * kinds and output shapes traced here; the generated script checks the PyTorch model against the same trace.
  */
 import type { ModelName } from '../../config';
+import type { InputShape } from '../../models/types';
 
 /** Layer kinds as both sides name them; a tfjs layer with a fused ReLU counts as two layers (conv, then relu). */
 export type LayerKind =
@@ -16,12 +17,6 @@ export type LayerKind =
 export interface LayerShape {
   kind: LayerKind;
   shape: number[];
-}
-
-export interface ImageShape {
-  height: number;
-  width: number;
-  channels: number;
 }
 
 type Shape = readonly number[];
@@ -95,10 +90,10 @@ export interface TorchArchitecture {
   blocks: readonly PythonBlock[];
   /** Python expression building the model from IN_CHANNELS, HEIGHT, WIDTH and NUM_CLASSES. */
   construct: string;
-  trace(input: ImageShape, numClasses: number): LayerShape[];
+  trace(input: InputShape, numClasses: number): LayerShape[];
 }
 
-const inputShape = (input: ImageShape): Shape => [input.channels, input.height, input.width];
+const inputShape = (input: InputShape): Shape => [input.channels, input.height, input.width];
 const pyTuple = (values: readonly (number | string)[]) => `(${values.join(', ')}${values.length === 1 ? ',' : ''})`;
 
 // ---------- shared Python building blocks ----------

@@ -9,11 +9,11 @@
  */
 import { microBatchSize, validateRunConfig, type RunConfig } from '../../config';
 import { SPLIT_FRACTIONS, SPLIT_SEED } from '../../data/splits';
-import { BATCH_NORM_RECALIBRATION_IMAGES, MODEL_CATALOG } from '../../models/catalog';
-import { TORCH_ARCHITECTURES, pythonClasses, type ImageShape, type LayerShape } from './architectures';
+import { BATCH_NORM_MOMENTUM, BATCH_NORM_RECALIBRATION_IMAGES, MODEL_CATALOG } from '../../models/catalog';
+import { TORCH_ARCHITECTURES, pythonClasses, type LayerShape } from './architectures';
+import type { InputShape } from '../../models/types';
 
-/** The tfjs BatchNorm layers' momentum and epsilon (src/core/models/mobilenet-v2-tiny.ts, tfjs's default epsilon). */
-export const TFJS_BATCH_NORM_MOMENTUM = 0.9;
+/** The tfjs BatchNorm layers' epsilon (tfjs's default). */
 export const TFJS_BATCH_NORM_EPSILON = 1e-3;
 /** tfjs's Adam epsilon (PyTorch's default is 1e-8). */
 export const TFJS_ADAM_EPSILON = 1e-7;
@@ -29,13 +29,13 @@ const TORCHVISION_DATASETS: Partial<Record<string, { className: string; name: st
     note: 'torchvision’s FashionMNIST: its training and test files together (70,000 images), as the app ships them.',
   },
 };
-const TORCHVISION_SHAPE: ImageShape & { numClasses: number } = { height: 28, width: 28, channels: 1, numClasses: 10 };
+const TORCHVISION_SHAPE: InputShape & { numClasses: number } = { height: 28, width: 28, channels: 1, numClasses: 10 };
 
 export interface LightningScriptOptions {
   /** Accelerators (GPUs) to train on; more than one trains with DDP. Default 1. */
   devices?: number;
   /** Image shape and class count; required for datasets torchvision does not provide (imported folders, synthetic shapes). */
-  data?: ImageShape & { numClasses: number };
+  data?: InputShape & { numClasses: number };
   /** Named in the header, to say which app made the script. */
   appVersion?: string;
 }
@@ -92,13 +92,13 @@ function expectedShapesLiteral(layers: readonly LayerShape[]): string {
 }
 
 /** BatchNorm as tfjs has it, in PyTorch's terms (only for models with BatchNorm). */
-const BATCH_NORM_SETTINGS = `# tfjs's BatchNorm momentum ${TFJS_BATCH_NORM_MOMENTUM} is the share of the running statistics kept; PyTorch's
-# momentum is the share of the new batch (1 − ${TFJS_BATCH_NORM_MOMENTUM}). The app updates the statistics every micro-batch
-# with ${TFJS_BATCH_NORM_MOMENTUM}^(1/K), so that one optimizer step moves them as far as one full batch would; Lightning
+const BATCH_NORM_SETTINGS = `# tfjs's BatchNorm momentum ${BATCH_NORM_MOMENTUM} is the share of the running statistics kept; PyTorch's
+# momentum is the share of the new batch (1 − ${BATCH_NORM_MOMENTUM}). The app updates the statistics every micro-batch
+# with ${BATCH_NORM_MOMENTUM}^(1/K), so that one optimizer step moves them as far as one full batch would; Lightning
 # also updates them every micro-batch. Before each validation the app also recomputed them from
 # ${BATCH_NORM_RECALIBRATION_IMAGES} training images (its runs are a few dozen steps, too short for the running averages to catch up
 # with the weights); over a full training here the running averages suffice.
-BATCH_NORM_MOMENTUM = 1 - ${TFJS_BATCH_NORM_MOMENTUM} ** (1 / ACCUMULATION_STEPS)
+BATCH_NORM_MOMENTUM = 1 - ${BATCH_NORM_MOMENTUM} ** (1 / ACCUMULATION_STEPS)
 BATCH_NORM_EPSILON = ${TFJS_BATCH_NORM_EPSILON}  # tfjs's default (PyTorch's is 1e-5)
 `;
 
