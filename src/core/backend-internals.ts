@@ -1,6 +1,6 @@
 /**
  * The parts of tfjs 4.22's engine and backends this project reaches into, declared once (structural types: nothing
- * here loads a backend package). A tfjs upgrade that renames one of them breaks here and nowhere else.
+ * here loads a backend package).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';

@@ -1,6 +1,6 @@
 /**
  * RunConfig: everything that defines one training run, declared once as a table of fields (type, default, range,
- * label). Validation, the UI's controls and (later) shareable links all derive from this table.
+ * label). Validation, the UI's controls and shareable links (src/core/share/) all derive from this table.
  */
 
 import { USER_DATASET_ID_PATTERN, type UserDatasetId } from './data/user-dataset-id';

@@ -1,27 +1,6 @@
 /**
- * `Float16RoundTrip`: a custom tfjs kernel that rounds every element of a float32 tensor to the nearest IEEE 754
- * binary16 value (ties to even, subnormals down to 2^-24, ±Infinity from 65520 up, signed zero and NaN kept) and
- * returns it as float32 — fp16 *emulation* in one kernel dispatch per call on webgpu, webgl and cpu, where the
- * op-by-op reference (tests/unit/float16-reference.ts) needs 38 dispatches (and 24 pipelines) on webgpu.
- *
- * All three backends run the same integer algorithm on the float32 bit pattern (`roundFloat32BitsToFloat16`
- * below is its JavaScript form, used by the cpu kernel):
- * - |x| ≥ 2^-14 (a normal half): drop the low 13 of the 23 significand bits, rounding half to even by adding
- *   0xfff plus the lowest kept bit; a carry into the exponent is the correct next binade.
- * - |x| < 2^-14 (a half subnormal): the quantum is 2^-24; the integer q = round(|x| / 2^-24) comes from shifting the
- *   24-bit significand right by 126 − exponent (≥ 14; ≥ 25 gives 0), ties to even on the remainder; the result
- *   q · 2^-24 is exact (q ≤ 1024).
- * - |x| ≥ 65520 (the tie between 65504 and 2^16, which goes to the even 2^16 and overflows) and ±Infinity: ±Infinity.
- * - NaN: returned unchanged. The sign bit is carried over in every case (so −1e-30 → −0).
- * It needs no floating-point conversion hardware: WGSL's pack2x16float may round either way and is indeterminate
- * on overflow (on Dawn/SwiftShader it rounds to nearest even but turns 1e6 and ±Infinity into NaN), and GLSL's
- * packHalf2x16 leaves rounding unspecified, so neither is used. Checked bit for bit against roundToFloat16: the
- * JavaScript form on all 2^32 float32 patterns; the kernels on ≈ 180k chosen inputs on cpu, on webgpu (Node/Dawn and
- * headless Chromium, SwiftShader) and on webgl 2 (headless Chromium, SwiftShader; packed and unpacked).
- *
- * Registration happens when this module is first imported (and again, harmlessly, on every call of
- * `registerFloat16RoundTripKernels`): a kernel is registered under a backend *name*, so it does not matter whether
- * the webgpu backend is registered later or never. Nothing here imports a backend package at run time.
+ * `Float16RoundTrip`: float32 rounded to the nearest binary16, returned as float32, in one dispatch on cpu, WebGL 2 and
+ * WebGPU (the integer algorithm: docs/architecture.md, "Kernels"). Registered on import, under backend names.
  */
 import * as tf from '@tensorflow/tfjs';
 import { FlatProgram, flatView } from './webgpu-program';

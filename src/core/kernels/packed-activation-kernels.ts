@@ -1,37 +1,23 @@
 /**
- * Fused elementwise kernels that read a stored activation directly — packed halves (packed-float16.ts) or float32 —
- * so the backward pass of train/stored-activations/network.ts does not first unpack it into a float32 tensor and then run
- * several tfjs ops over it. Each tfjs elementwise op allocates a tensor of the activation's size, and on WebGPU a
- * disposed tensor keeps its buffer until the queued commands are submitted: a BatchNorm + ReLU6 backward written
- * with tfjs ops held ≈ 9 activation-sized buffers at once, more than all the stored activations together.
- *
- * A stored activation is read through an `ActivationView`: value(i) = act(source(i) · scale[c] + shift[c]), with c =
- * i mod channels (NHWC: the channel; it survives Flatten). That expresses every value the backward needs from what
- * was stored: a layer's output, BatchNorm's output γ·x̂ + β from its stored x̂, and a ReLU after it.
- *
- * Kernels (cpu and webgpu; one flat pipeline per variant whatever the shape):
- * - StoredMaterialize: the view as a float32 tensor (what tfjs kernels such as Conv2DBackpropFilter need);
- * - StoredPack: the view (of a float32 source) as packed halves, as PackFloat16 would pack the materialised view
- *   (BatchNorm keeps x̂ = x · (1/σ) − μ/σ this way, without a float32 x̂ in between);
- * - StoredActivationGrad: dy where 0 < pre-activation value (≤ cap), else 0 — relu/relu6's backward;
- * - StoredBatchNormInputGrad: k[c] · (dy − a[c] − x̂ · b[c]) — BatchNorm's input gradient;
- * - StoredMaxPoolGrad: max-pooling's input gradient from the pooled gradient and a view of the pool's input (each
- *   window's maximum found again in the view, the last one on ties, as tfjs's webgpu kernel), optionally times the
- *   derivative of a relu before the pool (0 where the view ≤ 0) — no float32 copy of the input, no positions tensor;
- * - ChannelSums: per-channel Σ dy, Σ dy · x̂ or Σ (x − μ)² as [groups, channels] partial sums (no transposed copy
- *   of the input, which tfjs's sum over all but the last axis makes) — bias, β and γ gradients, batch moments.
- * WebGL has none of them: packed words cannot live in its float textures (see packed-float16.ts).
+ * Fused elementwise kernels (cpu, WebGPU) that read a stored activation, packed or float32, through an ActivationView,
+ * for the stored-activation backward (docs/architecture.md, "Kernels").
  */
 import * as tf from '@tensorflow/tfjs';
 import { float16BitsToFloat32Bits, float32BitsToFloat16Bits, wgslFromHalfBits, wgslToHalfBits } from './packed-float16';
 import { FlatProgram, flatView } from './webgpu-program';
 import type { CpuBackendInternals, WebGpuBackendInternals } from '../backend-internals';
 
+/** The view as a float32 tensor (what tfjs kernels such as Conv2DBackpropFilter need). */
 export const STORED_MATERIALIZE = 'StoredMaterialize';
+/** dy where 0 < pre-activation value (≤ cap), else 0: relu/relu6's backward. */
 export const STORED_ACTIVATION_GRAD = 'StoredActivationGrad';
+/** k[c] · (dy − a[c] − x̂ · b[c]): BatchNorm's input gradient. */
 export const STORED_BATCH_NORM_INPUT_GRAD = 'StoredBatchNormInputGrad';
+/** Per-channel Σ dy, Σ dy · x̂ or Σ (x − μ)² as [groups, channels] partial sums, without a transposed copy. */
 export const CHANNEL_SUMS = 'ChannelSums';
+/** The view (of a float32 source) as packed halves, as PackFloat16 would pack the materialised view. */
 export const STORED_PACK = 'StoredPack';
+/** Max-pooling's input gradient from a view of the pool's input (the last maximum on ties, as tfjs's webgpu kernel). */
 export const STORED_MAX_POOL_GRAD = 'StoredMaxPoolGrad';
 const KERNEL_NAMES = [
   STORED_MATERIALIZE, STORED_PACK, STORED_ACTIVATION_GRAD, STORED_BATCH_NORM_INPUT_GRAD, STORED_MAX_POOL_GRAD, CHANNEL_SUMS,
@@ -43,7 +29,7 @@ export interface StoredSource {
   packed: boolean;
 }
 
-/** value(i) = act(source(i) · scale[i mod channels] + shift[i mod channels]); see the module comment. */
+/** value(i) = act(source(i) · scale[c] + shift[c]), c = i mod channels (NHWC: the channel; it survives Flatten). */
 export interface ActivationView {
   source: StoredSource;
   /** The logical shape (the source's, or a reshape of it). */

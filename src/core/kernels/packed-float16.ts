@@ -1,21 +1,6 @@
 /**
- * Packed half-precision storage: two IEEE 754 binary16 values in each 32-bit word, so a float32 tensor of n elements
- * is kept in ⌈n/2⌉ words — half the bytes — on any WebGPU adapter, without `shader-f16` (tfjs never requests it).
- *
- * Two custom tfjs kernels, for webgpu and cpu:
- * - `PackFloat16` (float32 [n] → int32 [⌈n/2⌉]): element 2i goes to the low 16 bits of word i, element 2i+1 to the
- *   high 16 bits (0 pads an odd n). Rounding is exact IEEE: nearest, ties to even, subnormals down to 2^-24, ±Infinity
- *   from 65520 up (so an overflow reaches the loss scaler as inf, as in real binary16), NaN stays NaN (quiet).
- *   WGSL's pack2x16float is not used: WGSL leaves its rounding open and Dawn/SwiftShader turns 1e6 and ±Infinity
- *   into NaN. The conversion is integer arithmetic on the float32 bits (the algorithm of fp16-kernels.ts, ending in
- *   half bits instead of float32 bits).
- * - `UnpackFloat16` (int32 [m], attr shape → float32 of that shape): exact; also integer arithmetic, so every adapter
- *   gives the same bits.
- * The packed words are an int32 tensor: integers are never reinterpreted, canonicalised or flushed by tfjs or a
- * backend, whatever bit pattern they hold.
- *
- * WebGL has no kernel: tfjs stores int32 tensors there as float textures (exact only up to 2^24), so bit patterns
- * cannot survive. Registration happens on import and does not need the backends to exist yet.
+ * `PackFloat16` / `UnpackFloat16` (cpu, WebGPU): two binary16 values in each 32-bit word of an int32 tensor, exact IEEE
+ * rounding without `shader-f16`; none on WebGL (docs/architecture.md, "Kernels"). Registered on import.
  */
 import * as tf from '@tensorflow/tfjs';
 import { halfSubnormalQuanta, wgslHalfSubnormalQuanta } from './fp16-kernels';

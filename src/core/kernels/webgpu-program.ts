@@ -1,8 +1,6 @@
 /**
- * The one program shape of this project's custom WebGPU kernels (fp16-kernels, packed-float16,
- * packed-activation-kernels): a flat dispatch where invocation `index` writes result[index] of a 1-D output. The
- * kernels hand tfjs 1-D views of their tensors, so the pipeline cache key (shaderKey, ranks, dtypes, dispatch kind) is
- * the same for every shape. tfjs-backend-webgpu is imported for its types only: nothing here loads it at run time.
+ * The one program shape of the custom WebGPU kernels: a flat dispatch writing result[index] of a 1-D output, so one
+ * pipeline serves every shape. tfjs-backend-webgpu is imported for its types only.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';

@@ -1,6 +1,6 @@
 /**
- * True GPU peak on WebGPU: every acquire/release of tfjs-webgpu's BufferManager observed on the live backend instance,
- * so no peak between two samples is missed (what the manager counts: docs/architecture.md, "Memory").
+ * True GPU peak on WebGPU: every acquire/release of tfjs-webgpu's BufferManager observed on the live backend instance
+ * (what it counts: docs/architecture.md, "Memory"); and the queue flush that releases deferred buffers.
  */
 import * as tf from '@tensorflow/tfjs';
 import {

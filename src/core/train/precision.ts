@@ -1,7 +1,6 @@
 /**
- * Numerics of the precision modes (DESIGN.md §4): IEEE 754 binary16 rounding, as a scalar and as tfjs ops, for fp16
- * *emulation* (values rounded through half precision, stored as float32: no memory saving), and dynamic loss scaling
- * for mixed precision (fp32 master weights, scaled loss, skipped steps on inf/NaN).
+ * Numerics of the precision modes: binary16 rounding (scalar, and one kernel for tensors) and dynamic loss scaling
+ * (fp32 master weights, scaled loss, skipped steps on inf/NaN).
  */
 import * as tf from '@tensorflow/tfjs';
 import { float16RoundTripKernel, hasFloat16RoundTripKernel } from '../kernels/fp16-kernels';

@@ -1,17 +1,6 @@
 /**
- * The training-mode forward and the backward of each layer class the model zoo uses, as tfjs ops and kernels on the
- * layer's own variables: what network.ts needs to run a tfjs LayersModel with its own backward pass (and so decide
- * itself what stays alive between the two).
- *
- * The forward computes what tfjs-layers' call() computes (conv/matmul with bias and activation, moments and
- * batchNorm with the biased variance, relu then clip for ReLU6), so outputs equal the layers model's up to float32
- * rounding. Convolutions and matmuls run as the fused kernels (FusedConv2D, …: one dispatch, no pre-activation
- * tensor): tf.fused.* falls back to separate ops while a gradient is being recorded, but network.ts runs this
- * forward inside tf.customGrad, where nothing is recorded.
- *
- * The backward reads stored activations through views (packed-activation-kernels.ts) and uses fused kernels for the
- * elementwise parts (activation masks, BatchNorm's input gradient, per-channel sums); the heavy kernels are tfjs's
- * registered gradients (Conv2D, DepthwiseConv2dNative, MaxPool) on materialised float32 inputs.
+ * Each layer class's training-mode forward (fused kernels, as tfjs-layers computes it) and backward (reading stored
+ * activations through views), on the layer's own variables: the steps network.ts schedules.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -240,7 +229,7 @@ function batchNormOps(layer: Layer): LayerOps {
       const normalized: ActivationView = {
         source: { tensor: x!, packed: false }, shape: x!.shape, channels, affine: { scale: inverseStd, shift }, activation: 'linear', cap: null,
       };
-      // Read at call time: the trainer adjusts momentum for gradient accumulation (precision-policy.ts).
+      // Read at call time: the trainer adjusts momentum for gradient accumulation (batch-norm-statistics.ts).
       const decay = 1 - (layer as unknown as { momentum: number }).momentum;
       for (const [moving, batch] of [[movingMean, mean], [movingVariance, variance]] as const) {
         tf.tidy(() => {

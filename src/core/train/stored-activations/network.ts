@@ -1,30 +1,6 @@
 /**
- * Training with activations stored in half precision (fp16-activations): the same tfjs LayersModel — same layers,
- * same variables, so the same seeded initial weights as the fp32 run — trained through one tf.customGrad over the
- * whole network, whose backward pass is our own (layer-ops.ts). Compute, weights, optimizer state and gradients
- * stay float32; what lives from the forward to the backward pass is stored as packed binary16 (packed-float16.ts).
- *
- * Why one customGrad with our own backward rather than tfjs's tape: the tape keeps every input and output each
- * kernel saves, in float32, until the backward pass ends — and also every activation gradient, which
- * engine.gradients() only frees when the whole backward is done. Packing a copy of an activation saves nothing while
- * the float32 original lives on as the next kernel's saved input. Inside tf.customGrad nothing is recorded, so this
- * module decides what survives:
- * - forward, layer by layer in fp32: each float32 output is freed as soon as the layers that read it have run; an
- *   output the backward pass reads is kept once, as packed halves (half the bytes);
- * - BatchNorm keeps its normalised input x̂ (see layer-ops.ts) and 1/σ per channel; its output (γ·x̂ + β) and the
- *   ReLU after it are read back through views of x̂ (packed-activation-kernels.ts), so neither they nor the
- *   convolution output before the BatchNorm are kept; Flatten is a view of its input;
- * - backward, layer by layer in reverse: stored values are read by fused kernels or materialised just before the
- *   kernel that needs them, and freed right after; the gradient flowing back (fp32) lives until the next layer has
- *   consumed it; each stored activation is freed after its last reader. Convolutions are never recomputed.
- * On WebGPU the queue is submitted after every layer: a tensor disposed while its commands are still queued keeps its
- * buffer until the next submit (tfjs submits every 15 dispatches), which would hold several layers' temporaries.
- *
- * The forward computes from the fp32 values; the backward reads the stored ones, i.e. rounded to half precision
- * (so weight gradients are those of the rounded activations: errors of order 2^-11 relative).
- *
- * The same schedule with `storage: 'float32'` keeps float32 copies instead: it isolates what packing saves from what
- * the schedule saves (measured side by side in the tests and the benchmark).
+ * fp16-activations: the LayersModel trained through one tf.customGrad with its own backward (layer-ops.ts), keeping what
+ * the backward reads as packed binary16 (why and how: docs/architecture.md, "Kernels").
  */
 import * as tf from '@tensorflow/tfjs';
 import { flushPendingReleases } from '../../measure/webgpu-buffers';
