@@ -1,6 +1,6 @@
 /**
- * The parts of tfjs 4.22's engine and backends this project reaches into, declared once (structural types: nothing
- * here loads a backend package).
+ * The parts of tfjs 4.22's engine, backends and layers this project reaches into, declared once (structural types:
+ * nothing here loads a backend package).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
@@ -61,6 +61,11 @@ export interface WebGlProgram {
 export interface WebGlBackendInternals {
   gpgpu?: { gl?: WebGLRenderingContext };
   runWebGLProgram(program: WebGlProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
+}
+
+/** tfjs-layers' BatchNormalization: its momentum is read at call time, so it can be changed on a built model. */
+export interface BatchNormLayerInternals {
+  momentum: number;
 }
 
 /** tfjs-core's Engine: the backend instances and factories it has registered. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { BatchNormLayerInternals } from '../../src/core/backend-internals';
 import { BATCH_NORM_RECALIBRATION_IMAGES } from '../../src/core/models/catalog';
 import type { BatchSource } from '../../src/core/train/batches';
 import { recalibrateBatchNorm } from '../../src/core/train/batch-norm-statistics';
@@ -44,7 +45,7 @@ describe('precise BatchNorm statistics before validation', () => {
 
     expect(used).toBe(Math.floor(BATCH_NORM_RECALIBRATION_IMAGES / batchSize) * batchSize);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
-    expect((bn as unknown as { momentum: number }).momentum).toBe(0.9);
+    expect((bn as unknown as BatchNormLayerInternals).momentum).toBe(0.9);
     expect(model.trainableWeights.map((w) => w.read().arraySync())).toEqual(trainable);
     // Independently: per-batch moments of BatchNorm's input, averaged over the batches used.
     const expected = tf.tidy(() => {

@@ -1,13 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import type { BatchNormLayerInternals } from '../backend-internals';
 import { BATCH_NORM_RECALIBRATION_IMAGES as RECALIBRATION_IMAGES } from '../models/catalog';
 import type { BatchSource } from './batches';
 
-interface BatchNormLayer {
-  momentum: number;
-}
-
-function batchNormLayers(model: tf.LayersModel): BatchNormLayer[] {
-  return model.layers.filter((layer) => layer.getClassName() === 'BatchNormalization') as unknown as BatchNormLayer[];
+function batchNormLayers(model: tf.LayersModel): BatchNormLayerInternals[] {
+  return model.layers.filter((layer) => layer.getClassName() === 'BatchNormalization') as unknown as BatchNormLayerInternals[];
 }
 
 /**

@@ -3,6 +3,7 @@
  * activations through views), on the layer's own variables: the steps network.ts schedules.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BatchNormLayerInternals } from '../../backend-internals';
 import {
   activationGradient, batchNormInputGradient, channelMoments, channelSums, materialize, maxPoolGradient, type ActivationView,
   type StoredSource,
@@ -230,7 +231,7 @@ function batchNormOps(layer: Layer): LayerOps {
         source: { tensor: x!, packed: false }, shape: x!.shape, channels, affine: { scale: inverseStd, shift }, activation: 'linear', cap: null,
       };
       // Read at call time: the trainer adjusts momentum for gradient accumulation (batch-norm-statistics.ts).
-      const decay = 1 - (layer as unknown as { momentum: number }).momentum;
+      const decay = 1 - (layer as unknown as BatchNormLayerInternals).momentum;
       for (const [moving, batch] of [[movingMean, mean], [movingVariance, variance]] as const) {
         tf.tidy(() => {
           const old = moving.read();
