@@ -1,10 +1,10 @@
 /**
- * Vitest setup for `*.webgpu.test.ts`: gives Node a WebGPU implementation (Dawn, from the `webgpu` npm package) so
- * tfjs's WebGPU backend runs here as it does in a browser.
+ * Gives Node a WebGPU implementation (Dawn, from the `webgpu` npm package) on import, so tfjs's WebGPU backend runs
+ * here as it does in a browser: for the vitest setup (node-webgpu.ts) and Node scripts (scripts/engine-bench.ts).
  *
  * Order matters: @tensorflow/tfjs-backend-webgpu registers itself only if `navigator.gpu` exists when it is first
- * imported, and its kernels use the WebGPU globals (GPUBuffer, GPUBufferUsage, GPUMapMode …). Setup files run before
- * the test file is imported, so tests may import tfjs and the backend statically.
+ * imported, and its kernels use the WebGPU globals (GPUBuffer, GPUBufferUsage, GPUMapMode …). Import this module
+ * before tfjs-backend-webgpu (vitest setup files run before the test file is imported).
  *
  * On a machine without a GPU, Dawn needs Debian's Vulkan loader (`libvulkan1`) and a Vulkan driver. Mesa's lavapipe is
  * rejected by Dawn, so we point the loader at Chromium's SwiftShader ICD (`apt-get install chromium`) unless the
@@ -16,7 +16,6 @@
  * (they are never silently skipped).
  */
 import { existsSync } from 'node:fs';
-import { afterAll } from 'vitest';
 import { create, globals } from 'webgpu';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -68,7 +67,7 @@ if (globalThis.navigator) {
   });
 }
 
-// dawn.node keeps the process alive while a reference to the GPU object exists (see the webgpu package's README).
-afterAll(() => {
+/** dawn.node keeps the process alive while a reference to the GPU object exists (see the webgpu package's README). */
+export function releaseNodeWebGpu(): void {
   delete (globalThis.navigator as { gpu?: GPU }).gpu;
-});
+}

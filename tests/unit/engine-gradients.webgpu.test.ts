@@ -48,9 +48,9 @@ describe.each(['mlp', 'cnn-small'] as const)('%s on the fused engine', (name) =>
     const [metrics] = await engine.readMetrics();
     engine.syncToModel();
     expect(metrics!.step).toBe(1);
-    const optimizer = tf.train.adam(1e-2);
+    const optimizer: tf.Optimizer = tf.train.adam(1e-2);
     const weights = tfjsModel.trainableWeights;
-    const grads = Object.fromEntries(weights.map((w, i) => [w.read().name, tf.tensor(gradients[i]!, w.shape as number[])]));
+    const grads = Object.fromEntries(weights.map((w, i) => [(w.read() as tf.Variable).name, tf.tensor(gradients[i]!, w.shape as number[])]));
     optimizer.applyGradients(grads);
     const errors = await Promise.all(fusedModel.trainableWeights.map(async (w, i) =>
       relativeError(await w.read().data(), await weights[i]!.read().data())));

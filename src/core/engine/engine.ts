@@ -276,6 +276,33 @@ export class FusedEngine {
     }).finally(() => this.backend.bufferManager.releaseBuffer(staging));
   }
 
+  /**
+   * Wall time of each kernel of one optimizer step on x and y (a real step: the weights are updated), each dispatch
+   * submitted alone and awaited: for finding the slow kernel on adapters without timestamp queries, not step time.
+   */
+  async profileStep(x: tf.Tensor, y: tf.Tensor): Promise<{ label: string; ms: number }[]> {
+    this.steps++;
+    const encoder = this.encodeBatch(x, y, false); // copies the batch in; its dispatches are timed again below
+    encoder.clearBuffer(this.buffer('grads'));
+    this.device.queue.submit([encoder.finish()]);
+    await this.device.queue.onSubmittedWorkDone();
+    const order = [...Array.from({ length: this.accumulation }, (_, k) => this.microDispatches!.map((d) => ({ d, k }))).flat(),
+      { d: this.stepDispatch!, k: 0 }];
+    const times: { label: string; ms: number }[] = [];
+    for (const { d, k } of order) {
+      const start = performance.now();
+      const single = this.device.createCommandEncoder();
+      const pass = single.beginComputePass();
+      this.encode(pass, d, k);
+      pass.end();
+      this.device.queue.submit([single.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+      times.push({ label: d.spec.label, ms: performance.now() - start });
+    }
+    this.copiedThrough = this.steps;
+    return times;
+  }
+
   /** Copies x and y in and encodes K micro-batches of forward, loss and backward (and Adam when `update`) in one pass. */
   private encodeBatch(x: tf.Tensor, y: tf.Tensor, update: boolean): GPUCommandEncoder {
     if (this.disposed) throw new Error('Fused engine: used after dispose().');

@@ -49,8 +49,8 @@ function declare(bindings: [string, string][]): string {
     : `@group(0) @binding(${i}) var<storage, ${access}> ${name} : array<f32>;`).join('\n');
 }
 
-function activate(value: string, activation: Activation): string {
-  return activation === 'relu' ? `max(${value}, 0.0)` : value;
+function activate(value: string, activation: Activation, type = 'f32'): string {
+  return activation === 'relu' ? `max(${value}, ${type}(0.0))` : value;
 }
 
 function groupsFor(invocations: number): number {
@@ -82,58 +82,97 @@ const KH = ${l.kernelH}; const KW = ${l.kernelW}; const SH = ${l.strideH}; const
 const PT = ${l.padTop}; const PL = ${l.padLeft}; const WOFF = ${l.kernelOffset}u;`;
 }
 
-/** Convolution forward, one invocation per output element, bias and activation as the epilogue. */
+/** The block a kernel computes per invocation along an axis of size n: the largest of 4, 2, 1 dividing it. */
+function blockOf(n: number): number {
+  return n % 4 === 0 ? 4 : n % 2 === 0 ? 2 : 1;
+}
+
+function vecType(width: number): string {
+  return width === 1 ? 'f32' : `vec${width}f`;
+}
+
+const lanes = (width: number) => Array.from({ length: width }, (_, i) => i);
+
+/** WGSL for `width` consecutive floats of `array` from index `at` (a scalar or a vector). */
+function load(array: string, at: string, width: number): string {
+  return width === 1 ? `${array}[${at}]` : `vec${width}f(${lanes(width).map((i) => `${array}[${at} + ${i}u]`).join(', ')})`;
+}
+
+/** WGSL statements storing (or, with op '+=', adding) the `width` lanes of `value` at `array[at …]`. */
+function store(array: string, at: string, width: number, value: string, op = '='): string {
+  return lanes(width).map((i) => `${array}[${at} + ${i}u] ${op} ${value}${width === 1 ? '' : `[${i}]`};`).join('\n    ');
+}
+
+function dot(a: string, b: string, width: number): string {
+  return width === 1 ? `${a} * ${b}` : `dot(${a}, ${b})`;
+}
+
+/**
+ * Convolution forward: each invocation computes a block of up to 4 neighbouring output columns × 4 output channels
+ * (fewer loads per multiply-add; out-of-image taps are masked, not branched), bias and activation as the epilogue.
+ */
 export function convForward(l: Conv2dPlan, batch: number, source: Source, output: string): KernelSpec {
-  const total = batch * l.output.h * l.output.w * l.output.c;
+  const channels = blockOf(l.output.c);
+  const columns = blockOf(l.output.w);
+  const total = batch * l.output.h * (l.output.w / columns) * (l.output.c / channels);
+  const type = vecType(channels);
   const { offset, bindings } = sourceParts(source, [['input', 'read'], ['params', 'read'], ['output', 'read_write']]);
+  const columnsCode = lanes(columns);
   const code = `${source.batchInput ? MICRO_STRUCT : ''}
 ${declare(bindings)}
 ${convConstants(l, batch)}
 ${MAIN}
   if (index >= ${total}u) { return; }
-  let co = index % OC;
-  let pixel = index / OC;
-  let ox = i32(pixel % u32(OW));
-  let oy = i32((pixel / u32(OW)) % u32(OH));
-  let n = pixel / u32(OW * OH);
+  let co = (index % ${l.output.c / channels}u) * ${channels}u;
+  let pixel = index / ${l.output.c / channels}u;
+  let ox = i32(pixel % ${l.output.w / columns}u) * ${columns};
+  let oy = i32((pixel / ${l.output.w / columns}u) % u32(OH));
+  let n = pixel / (${l.output.w / columns}u * u32(OH));
   let image = ${offset} + n * u32(IH * IW) * IC;
-  var acc = ${l.biasOffset === null ? '0.0' : `params[${l.biasOffset}u + co]`};
+  let bias = ${l.biasOffset === null ? `${type}(0.0)` : load('params', `${l.biasOffset}u + co`, channels)};
+  ${columnsCode.map((p) => `var acc${p} = bias;`).join('\n  ')}
   for (var ky = 0; ky < KH; ky++) {
     let iy = oy * SH + ky - PT;
     if (iy < 0 || iy >= IH) { continue; }
     for (var kx = 0; kx < KW; kx++) {
-      let ix = ox * SW + kx - PL;
-      if (ix < 0 || ix >= IW) { continue; }
-      let at = image + u32(iy * IW + ix) * IC;
+      ${columnsCode.map((p) => `let ix${p} = (ox + ${p}) * SW + kx - PL;
+      let in${p} = image + u32(iy * IW + clamp(ix${p}, 0, IW - 1)) * IC;
+      let on${p} = select(0.0, 1.0, ix${p} >= 0 && ix${p} < IW);`).join('\n      ')}
       let w = WOFF + u32(ky * KW + kx) * IC * OC + co;
       for (var ci = 0u; ci < IC; ci++) {
-        acc += input[at + ci] * params[w + ci * OC];
+        let weights = ${load('params', 'w + ci * OC', channels)};
+        ${columnsCode.map((p) => `acc${p} += (input[in${p} + ci] * on${p}) * weights;`).join('\n        ')}
       }
     }
   }
-  output[index] = ${activate('acc', l.activation)};
+  let out = ((n * u32(OH) + u32(oy)) * u32(OW) + u32(ox)) * OC + co;
+  ${columnsCode.map((p) => store('output', `out + ${p}u * OC`, channels, `(${activate(`acc${p}`, l.activation, type)})`)).join('\n  ')}
 }`;
   return { label: `${l.name} forward`, code, bindings: sourceBuffers(source, [source.buffer, 'params', output]), workgroups: groupsFor(total) };
 }
 
 /**
- * Convolution input gradient: one invocation per input element gathers the output gradients it contributed to.
- * `maskBy` (the previous layer's relu output) turns it into the gradient of that layer's pre-activation.
+ * Convolution input gradient: each invocation gathers, for up to 4 input channels of one input element, the output
+ * gradients it contributed to (4 output channels per dot product). `maskBy` (the previous layer's relu output) turns
+ * it into the gradient of that layer's pre-activation.
  */
 export function convInputGrad(l: Conv2dPlan, batch: number, gradOut: string, gradIn: string, maskBy: string | null): KernelSpec {
-  const total = batch * l.input.h * l.input.w * l.input.c;
+  const inputs = blockOf(l.input.c);
+  const channels = blockOf(l.output.c);
+  const total = batch * l.input.h * l.input.w * (l.input.c / inputs);
   const bindings: [string, string][] = [['gradOut', 'read'], ['params', 'read'], ['gradIn', 'read_write']];
   if (maskBy) bindings.push(['mask', 'read']);
+  const inputCode = lanes(inputs);
   const code = `${declare(bindings)}
 ${convConstants(l, batch)}
 ${MAIN}
   if (index >= ${total}u) { return; }
-  let ci = index % IC;
-  let pixel = index / IC;
+  let ci = (index % ${l.input.c / inputs}u) * ${inputs}u;
+  let pixel = index / ${l.input.c / inputs}u;
   let ix = i32(pixel % u32(IW));
   let iy = i32((pixel / u32(IW)) % u32(IH));
   let n = pixel / u32(IW * IH);
-  var acc = 0.0;
+  ${inputCode.map((i) => `var acc${i} = 0.0;`).join('\n  ')}
   for (var ky = 0; ky < KH; ky++) {
     let ty = iy + PT - ky;
     if (ty < 0 || ty % SH != 0 || ty / SH >= OH) { continue; }
@@ -144,70 +183,92 @@ ${MAIN}
       let ox = tx / SW;
       let g = (n * u32(OH * OW) + u32(oy * OW + ox)) * OC;
       let w = WOFF + (u32(ky * KW + kx) * IC + ci) * OC;
-      for (var co = 0u; co < OC; co++) {
-        acc += gradOut[g + co] * params[w + co];
+      for (var co = 0u; co < OC; co += ${channels}u) {
+        let grads = ${load('gradOut', 'g + co', channels)};
+        ${inputCode.map((i) => `acc${i} += ${dot('grads', load('params', `w + ${i}u * OC + co`, channels), channels)};`).join('\n        ')}
       }
     }
   }
-  gradIn[index] = ${maskBy ? 'select(0.0, acc, mask[index] > 0.0)' : 'acc'};
+  let at = pixel * IC + ci;
+  ${inputCode.map((i) => `gradIn[at + ${i}u] = ${maskBy ? `select(0.0, acc${i}, mask[at + ${i}u] > 0.0)` : `acc${i}`};`).join('\n  ')}
 }`;
   const buffers = [gradOut, 'params', gradIn];
   if (maskBy) buffers.push(maskBy);
   return { label: `${l.name} input gradient`, code, bindings: buffers, workgroups: groupsFor(total) };
 }
 
-/** Sums `partial` over the workgroup; thread 0 adds it to grads[at]. Needs uniform control flow. */
-function workgroupAddInto(at: string): string {
-  return `  partial[lid] = s;
-  workgroupBarrier();
-  for (var half = ${WORKGROUP / 2}u; half > 0u; half = half / 2u) {
-    if (lid < half) { partial[lid] += partial[lid + half]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { grads[${at}] += partial[0]; }`;
-}
+/** Invocations a weight-gradient kernel aims for: enough workgroups to keep every core (or SM) busy. */
+const TARGET_INVOCATIONS = 4096;
 
 /**
- * Convolution weight and bias gradients, added into the gradient buffer (so micro-batches accumulate): one
- * workgroup per weight (and per bias), its 64 invocations splitting the batch × output rows of the sum.
+ * Convolution weight and bias gradients, added into the gradient buffer (so micro-batches accumulate). Each block of
+ * up to 4 input × 4 output channels of one kernel tap (and each 4 biases) is summed over the batch's output rows by
+ * `split` invocations of one workgroup, reduced in workgroup memory: the split grows until the dispatch has
+ * TARGET_INVOCATIONS, so a 1-channel first layer still spreads over the cores.
  */
 export function convWeightGrad(l: Conv2dPlan, batch: number, source: Source, gradOut: string): KernelSpec {
-  const weights = l.kernelH * l.kernelW * l.input.c * l.output.c;
-  const count = weights + (l.biasOffset === null ? 0 : l.output.c);
+  const inputs = blockOf(l.input.c);
+  const channels = blockOf(l.output.c);
+  const type = vecType(channels);
+  const weightBlocks = l.kernelH * l.kernelW * (l.input.c / inputs) * (l.output.c / channels);
+  const blocks = weightBlocks + (l.biasOffset === null ? 0 : l.output.c / channels);
+  let split = 1;
+  while (split < WORKGROUP && blocks * split < TARGET_INVOCATIONS) split *= 2;
   const { offset, bindings } = sourceParts(source, [['input', 'read'], ['gradOut', 'read'], ['grads', 'read_write']]);
+  const inputCode = lanes(inputs);
+  const reduce = split === 1 ? '' : `${inputCode.map((i) => `partial${i}[lid] = acc${i};`).join('\n  ')}
+  workgroupBarrier();
+  for (var half = ${split / 2}u; half > 0u; half = half / 2u) {
+    if (part < half) {
+      ${inputCode.map((i) => `partial${i}[lid] += partial${i}[lid + half];`).join('\n      ')}
+    }
+    workgroupBarrier();
+  }
+  ${inputCode.map((i) => `acc${i} = partial${i}[lid];`).join('\n  ')}`;
   const code = `${source.batchInput ? MICRO_STRUCT : ''}
 ${declare(bindings)}
 ${convConstants(l, batch)}
-var<workgroup> partial : array<f32, ${WORKGROUP}>;
+${split === 1 ? '' : inputCode.map((i) => `var<workgroup> partial${i} : array<${type}, ${WORKGROUP}>;`).join('\n')}
 ${MAIN}
-  if (group >= ${count}u) { return; }
-  var s = 0.0;
-  if (group < ${weights}u) {
-    let co = group % OC;
-    let ci = (group / OC) % IC;
-    let tap = group / (OC * IC);
-    let kx = i32(tap % u32(KW));
-    let ky = i32(tap / u32(KW));
-    for (var row = lid; row < N * u32(OH); row += ${WORKGROUP}u) {
-      let n = row / u32(OH);
+  let block = index / ${split}u;
+  let part = index % ${split}u;
+  ${inputCode.map((i) => `var acc${i} = ${type}(0.0);`).join('\n  ')}
+  let co = (block % ${l.output.c / channels}u) * ${channels}u;
+  let rest = block / ${l.output.c / channels}u;
+  let ci = (rest % ${l.input.c / inputs}u) * ${inputs}u;
+  let tap = rest / ${l.input.c / inputs}u;
+  let kx = i32(tap % u32(KW));
+  let ky = i32(tap / u32(KW));
+  if (block < ${weightBlocks}u) {
+    for (var row = part; row < N * u32(OH); row += ${split}u) {
       let iy = i32(row % u32(OH)) * SH + ky - PT;
       if (iy < 0 || iy >= IH) { continue; }
-      let image = ${offset} + (n * u32(IH) + u32(iy)) * u32(IW) * IC + ci;
+      let image = ${offset} + ((row / u32(OH)) * u32(IH) + u32(iy)) * u32(IW) * IC + ci;
       for (var ox = 0; ox < OW; ox++) {
         let ix = ox * SW + kx - PL;
         if (ix < 0 || ix >= IW) { continue; }
-        s += input[image + u32(ix) * IC] * gradOut[(row * u32(OW) + u32(ox)) * OC + co];
+        let grads = ${load('gradOut', '(row * u32(OW) + u32(ox)) * OC + co', channels)};
+        let at = image + u32(ix) * IC;
+        ${inputCode.map((i) => `acc${i} += input[at + ${i}u] * grads;`).join('\n        ')}
       }
     }
-  } else {
-    let co = group - ${weights}u;
-    for (var p = lid; p < N * u32(OH * OW); p += ${WORKGROUP}u) {
-      s += gradOut[p * OC + co];
+  } else if (block < ${blocks}u) {
+    let bias = (block - ${weightBlocks}u) * ${channels}u;
+    for (var p = part; p < N * u32(OH * OW); p += ${split}u) {
+      acc0 += ${load('gradOut', 'p * OC + bias', channels)};
     }
   }
-${workgroupAddInto(`select(${l.biasOffset ?? 0}u + group - ${weights}u, WOFF + group, group < ${weights}u)`)}
+  ${reduce}
+  if (part == 0u && block < ${weightBlocks}u) {
+    ${inputCode.map((i) => store('grads', `WOFF + (tap * IC + ci + ${i}u) * OC + co`, channels, `acc${i}`, '+=')).join('\n    ')}
+  } else if (part == 0u && block < ${blocks}u) {
+    ${store('grads', `${l.biasOffset ?? 0}u + (block - ${weightBlocks}u) * ${channels}u`, channels, 'acc0', '+=')}
+  }
 }`;
-  return { label: `${l.name} weight gradient`, code, bindings: sourceBuffers(source, [source.buffer, gradOut, 'grads']), workgroups: count };
+  return {
+    label: `${l.name} weight gradient`, code, bindings: sourceBuffers(source, [source.buffer, gradOut, 'grads']),
+    workgroups: groupsFor(blocks * split),
+  };
 }
 
 function poolConstants(l: MaxPoolPlan, batch: number): string {
