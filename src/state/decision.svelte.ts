@@ -1,6 +1,6 @@
 import {
-  DEFAULT_ACCURACY_POLICY, DEFAULT_COMMUNITY_SCORES, DEFAULT_WEIGHTS, CRITERION_IDS, type AccuracyPolicy, type CustomCriterion,
-  type MatrixFromRunsOptions,
+  DEFAULT_ACCURACY_POLICY, DEFAULT_COMMUNITY_SCORES, DEFAULT_WEIGHTS, CRITERION_IDS, frameworkComparisonPreset,
+  type AccuracyPolicy, type CustomCriterion, type Matrix, type MatrixFromRunsOptions,
 } from '../core/matrix';
 
 /** Every decision setting, as links carry them. */
@@ -14,7 +14,7 @@ export interface DecisionState {
 
 /**
  * How the user wants to decide: weights, manual scores per architecture, added and removed criteria, and how accuracy
- * enters. Everything here is shareable (links) and feeds matrixFromRuns.
+ * enters (shareable by links; feeds matrixFromRuns), and the method's hand-scored framework comparison as edited.
  */
 export class DecisionSettings {
   weights = $state<Record<string, number>>({ ...DEFAULT_WEIGHTS });
@@ -22,6 +22,11 @@ export class DecisionSettings {
   customCriteria = $state<CustomCriterion[]>([]);
   removedCriteria = $state<string[]>([]);
   accuracyPolicy = $state<AccuracyPolicy>({ ...DEFAULT_ACCURACY_POLICY });
+  /** The method's framework comparison, scored by hand (nothing trained; links do not carry it). */
+  preset = $state<Matrix>(frameworkComparisonPreset());
+
+  /** The highest `custom-N` handed out: an id is never given twice, not even after its criterion was removed. */
+  private lastCustomNumber = 0;
 
   readonly options: MatrixFromRunsOptions = $derived({
     weights: this.weights,
@@ -49,9 +54,7 @@ export class DecisionSettings {
   }
 
   addCriterion(label: string, weight: number): void {
-    let n = this.customCriteria.length + 1;
-    while (this.customCriteria.some((c) => c.id === `custom-${n}`)) n++;
-    this.customCriteria.push({ id: `custom-${n}`, label, weight, scores: {} });
+    this.customCriteria.push({ id: this.newCriterionId(this.customCriteria), label, weight, scores: {} });
   }
 
   removeCriterion(criterionId: string): void {
@@ -60,6 +63,32 @@ export class DecisionSettings {
     if (this.customCriteria.length === before && !this.removedCriteria.includes(criterionId)) {
       this.removedCriteria.push(criterionId);
     }
+  }
+
+  setPresetWeight(criterionId: string, weight: number): void {
+    const criterion = this.preset.criteria.find((c) => c.id === criterionId);
+    if (criterion) criterion.weight = weight;
+  }
+
+  /** The preset's manual scores are per row (one framework each). */
+  setPresetScore(criterionId: string, rowId: string, score: number | null): void {
+    const row = this.preset.rows.find((r) => r.id === rowId);
+    if (row) row.manualScores[criterionId] = score;
+  }
+
+  addPresetCriterion(label: string, weight: number): void {
+    this.preset.criteria.push({
+      id: this.newCriterionId(this.preset.criteria), label, weight, kind: 'manual', direction: 'higher-is-better', scale: null,
+      unit: 'score', extraMetrics: [], explanation: 'Your own 1–10 score per row.',
+    });
+  }
+
+  removePresetCriterion(criterionId: string): void {
+    this.preset.criteria = this.preset.criteria.filter((c) => c.id !== criterionId);
+  }
+
+  setPresetPolicy(policy: AccuracyPolicy): void {
+    this.preset.accuracyPolicy = policy;
   }
 
   /** Replaces every setting (e.g. from a link); copies, so later edits never reach back into `settings`. */
@@ -71,10 +100,10 @@ export class DecisionSettings {
     this.accuracyPolicy = { ...settings.accuracyPolicy };
   }
 
-  restoreDefaults(): void {
-    this.load({
-      weights: DEFAULT_WEIGHTS, communityScores: DEFAULT_COMMUNITY_SCORES, customCriteria: [], removedCriteria: [],
-      accuracyPolicy: DEFAULT_ACCURACY_POLICY,
-    });
+  /** `custom-N` above every id handed out before and every `custom-N` in `existing` (e.g. loaded from a link). */
+  private newCriterionId(existing: readonly { id: string }[]): string {
+    const taken = existing.map((c) => Number(/^custom-(\d+)$/.exec(c.id)?.[1] ?? 0));
+    this.lastCustomNumber = Math.max(this.lastCustomNumber, ...taken) + 1;
+    return `custom-${this.lastCustomNumber}`;
   }
 }

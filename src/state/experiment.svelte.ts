@@ -16,6 +16,17 @@ export interface LinkedResults {
   entries: RunEntry[];
 }
 
+/** What an experiment link reads and writes. */
+export interface ExperimentLinksOptions {
+  /** The run configuration being edited (a sweep's shared settings), and how to replace it. */
+  getConfig(): RunConfig;
+  setConfig(config: RunConfig): void;
+  sweep: SweepRunner;
+  decision: DecisionSettings;
+  /** The imported folder the configuration's dataset is, if it is one: a link names it and never carries its images. */
+  getImportedDataset(): ImportedDatasetRef | null;
+}
+
 /**
  * The bridge between the page's state and links: builds the link of the current experiment, and applies a decoded one
  * (state, workshop flags and any results it carries). A malformed link leaves a message and the current state alone.
@@ -31,19 +42,13 @@ export class ExperimentLinks {
   /** The imported folder the last opened link's dataset refers to (its images never travel in a link). */
   importedDataset = $state<ImportedDatasetRef | null>(null);
 
-  constructor(
-    private readonly config: () => RunConfig,
-    private readonly setConfig: (config: RunConfig) => void,
-    private readonly sweep: SweepRunner,
-    private readonly decision: DecisionSettings,
-    private readonly currentImportedDataset: () => ImportedDatasetRef | null,
-  ) {}
+  constructor(private readonly options: ExperimentLinksOptions) {}
 
   current(): ExperimentState {
-    const d = this.decision;
+    const { decision: d, sweep } = this.options;
     return $state.snapshot({
-      sweep: { base: this.config(), axes: this.sweep.axes },
-      importedDataset: this.currentImportedDataset(),
+      sweep: { base: this.options.getConfig(), axes: sweep.axes },
+      importedDataset: this.options.getImportedDataset(),
       weights: Object.fromEntries(CRITERION_ID_LIST.map((id) => [id, d.weights[id] ?? 0])) as Record<CriterionId, number>,
       communityScores: d.communityScores as ExperimentState['communityScores'],
       customCriteria: d.customCriteria,
@@ -57,7 +62,7 @@ export class ExperimentLinks {
   /** The link of the current experiment; with results, also every finished row of the sweep and where it was measured. */
   link(base: string, withResults: boolean, flags?: { locked: ShareableControl[]; hidden: ShareableControl[] }): string {
     const state = { ...this.current(), ...flags };
-    const results = withResults ? sharedResultsFromRuns(this.sweep.entries, APP_VERSION) : null;
+    const results = withResults ? sharedResultsFromRuns(this.options.sweep.entries, APP_VERSION) : null;
     return `${base.split('#')[0]}${encodeExperimentLink(state, results)}`;
   }
 
@@ -71,9 +76,9 @@ export class ExperimentLinks {
       return false;
     }
     const { state } = decoded;
-    this.setConfig(state.sweep.base);
-    this.sweep.axes = state.sweep.axes;
-    this.decision.load(state);
+    this.options.setConfig(state.sweep.base);
+    this.options.sweep.axes = state.sweep.axes;
+    this.options.decision.load(state);
     this.importedDataset = state.importedDataset;
     this.locked = state.locked;
     this.hidden = state.hidden;

@@ -1,5 +1,6 @@
 import type { RunResult } from '../core/result';
 import { HistoryStore, savedAtNow, type HistoryEntry } from '../lib/history-store';
+import { timed } from './task-timing';
 
 /**
  * The saved runs, as the page shows them. Saving never blocks or loses a result: when storage fails, the error is
@@ -28,10 +29,12 @@ export class RunHistory {
     await new Promise((resolve) => setTimeout(resolve, 0));
     try {
       const entry = { savedAt: savedAtNow(), label, result };
-      const key = await store.add(entry);
-      this.error = null;
-      // Newest first; no re-read of every saved result (each is a structured clone on the main thread).
-      this.entries = [{ key, ...entry }, ...this.entries];
+      const key = await timed('app:history-save', () => store.add(entry));
+      timed('app:history-list', () => {
+        this.error = null;
+        // Newest first; no re-read of every saved result (each is a structured clone on the main thread).
+        this.entries = [{ key, ...entry }, ...this.entries];
+      });
     } catch (error) {
       this.error = `${(error as Error).message} This run stays in the page’s results until it is closed.`;
     }

@@ -1,9 +1,8 @@
 import { defaultRunConfig, validateRunConfig, type FieldError, type RunConfig } from '../core/config';
 import type { Environment } from '../core/environment';
-import type { MemoryEvent, ReadyEvent, StepEvent, TrainedModel, WorkerEvent } from '../core/events';
+import type { MemoryEvent, ReadyEvent, StepEvent, TrainedModel } from '../core/events';
 import type { EpochRecord, RunResult } from '../core/result';
-import { FrameBatch } from '../lib/frame-batch';
-import { WorkerClient } from './worker-client';
+import { RunController, type RunEnd } from './run-controller';
 
 export type Phase = 'idle' | 'starting' | 'training' | 'stopping';
 
@@ -28,109 +27,83 @@ export class TrainingSession {
   readonly fieldErrors: FieldError[] = $derived(this.validation.ok ? [] : this.validation.errors);
   readonly running = $derived(this.phase !== 'idle');
 
-  /** Step and memory events reach the charts once per frame. */
-  private readonly liveBatch = new FrameBatch<StepEvent | MemoryEvent>((events) => {
-    const steps = events.filter((e): e is StepEvent => e.type === 'step');
-    if (steps.length) this.steps = [...this.steps, ...steps];
-    const memory = events.filter((e): e is MemoryEvent => e.type === 'memory');
-    if (memory.length) this.memory = [...this.memory, ...memory];
-  });
-
-  private readonly client = new WorkerClient({
-    onEvent: (event) => this.handle(event),
-    onCrash: (message) => {
-      this.error = message;
-      this.phase = 'idle';
-      this.progress = null;
-      this.client.probe(this.config.backend);
-    },
-  });
+  private readonly controller: RunController;
 
   /** Called with every run that ends with a result (history saves it). */
   onResult: ((label: string, result: RunResult) => void) | null = null;
 
-  constructor(private readonly dataBaseUrl: string) {}
+  constructor(dataBaseUrl: string) {
+    this.controller = new RunController(dataBaseUrl, {
+      onEnvironment: (environment, error) => {
+        this.environment = environment;
+        this.environmentError = error;
+      },
+      onProgress: (message, fraction) => {
+        this.progress = { message, fraction };
+      },
+      onReady: (ready) => {
+        this.ready = ready;
+        this.environment = ready.environment;
+        if (this.phase === 'starting') this.phase = 'training';
+        this.progress = null;
+      },
+      onFirstStep: () => {
+        // A user-timing mark, visible in DevTools: page open to the first trained step.
+        performance.mark('first-trained-step');
+        this.progress = null;
+      },
+      onFrame: (steps, memory) => {
+        if (steps.length) this.steps = [...this.steps, ...steps];
+        if (memory.length) this.memory = [...this.memory, ...memory];
+      },
+      onEpoch: (epoch) => {
+        this.epochs = [...this.epochs, epoch];
+      },
+      onEnd: (end) => this.finish(end),
+    });
+  }
 
   /** Starts a spare worker for the selected backend and shows what it got. */
   probe(): void {
     this.environment = null;
     this.environmentError = null;
-    this.client.probe(this.config.backend);
+    this.controller.probe(this.config.backend);
   }
 
   start(): void {
     if (this.running || !this.validation.ok) return;
     this.phase = 'starting';
     this.error = null;
-    this.liveBatch.clear();
     this.steps = [];
     this.epochs = [];
     this.memory = [];
     this.ready = null;
     this.lastResult = null;
     this.progress = { message: 'Starting the training worker', fraction: null };
-    this.client.run($state.snapshot(this.validation.config), this.dataBaseUrl);
+    this.controller.run($state.snapshot(this.validation.config));
   }
 
   stop(): void {
     if (!this.running) return;
     this.phase = 'stopping';
-    this.client.cancel();
+    this.controller.cancel();
   }
 
   dispose(): void {
-    this.client.dispose();
+    this.controller.dispose();
   }
 
-  private handle(event: WorkerEvent): void {
-    switch (event.type) {
-      case 'environment':
-        this.environment = event.environment;
-        this.environmentError = event.error;
-        break;
-      case 'progress':
-        this.progress = { message: event.message, fraction: event.fraction };
-        break;
-      case 'ready':
-        this.ready = event;
-        this.environment = event.environment;
-        if (this.phase === 'starting') this.phase = 'training';
-        this.progress = null;
-        break;
-      case 'step':
-        // A user-timing mark, visible in DevTools: page open to the first trained step.
-        if (event.step === 1) {
-          performance.mark('first-trained-step');
-          this.progress = null;
-        }
-        this.liveBatch.push(event);
-        break;
-      case 'memory':
-        this.liveBatch.push(event);
-        break;
-      case 'epoch':
-        this.liveBatch.flush();
-        this.epochs = [...this.epochs, event];
-        break;
-      case 'done':
-      case 'failed':
-        this.liveBatch.flush();
-        this.lastModel = event.type === 'done' ? event.model : null;
-        this.finish(event.result, event.type === 'failed' ? event.message : null);
-        break;
-    }
-  }
-
-  private finish(result: RunResult | null, failure: string | null): void {
+  private finish({ result, failure, model }: RunEnd): void {
     this.phase = 'idle';
     this.progress = null;
     this.error = failure;
     if (result) {
       this.lastResult = result;
+      this.lastModel = model;
       this.results = [...this.results, result];
       this.onResult?.(`single run: ${result.config.model}`, result);
     }
     // The used worker is gone; prepare the next one so the following run starts quickly.
-    this.client.probe(this.config.backend);
+    this.controller.probe(this.config.backend);
   }
 }

@@ -1,11 +1,10 @@
 import type { RunConfig } from '../core/config';
-import type { MemoryEvent, StepEvent, WorkerEvent } from '../core/events';
+import type { StepEvent } from '../core/events';
 import type { RowStatus, RunEntry } from '../core/matrix';
-import { statusOfResult } from '../core/matrix';
 import type { EpochRecord, RunResult } from '../core/result';
 import { expandSweep, quickValidationSweep, type SweepAxes, type SweepCandidate } from '../core/sweep';
-import { FrameBatch } from '../lib/frame-batch';
-import { WorkerClient } from './worker-client';
+import { RunController, type RunEnd } from './run-controller';
+import { timed } from './task-timing';
 
 /**
  * One candidate of the sweep and what happened to it. Every field is a signal of its own, so a step event redraws the
@@ -21,7 +20,6 @@ export class SweepRow {
   /** Optimizer steps done / planned while running. */
   step = $state(0);
   totalSteps = $state(0);
-  epoch = $state(0);
 
   constructor(readonly candidate: SweepCandidate) {}
 }
@@ -38,7 +36,6 @@ export class SweepRunner {
   /** Live curves of the running row. */
   liveSteps = $state.raw<StepEvent[]>([]);
   liveEpochs = $state.raw<EpochRecord[]>([]);
-  liveMemory = $state.raw<MemoryEvent[]>([]);
   liveStepsPerEpoch = $state(1);
   /** The row whose run is in progress (also while its worker is being started). */
   runningRow = $state.raw<SweepRow | null>(null);
@@ -54,42 +51,49 @@ export class SweepRunner {
    */
   entries = $state.raw<RunEntry[]>([]);
 
-  /** Step and memory events reach the charts and the row's progress once per frame. */
-  private readonly liveBatch = new FrameBatch<StepEvent | MemoryEvent>((events) => {
-    const steps = events.filter((e): e is StepEvent => e.type === 'step');
-    const row = this.runningRow;
-    const last = steps.at(-1);
-    if (row && last) {
-      row.step = last.step;
-      row.epoch = last.epoch;
-    }
-    if (steps.length) this.liveSteps = [...this.liveSteps, ...steps];
-    const memory = events.filter((e): e is MemoryEvent => e.type === 'memory');
-    if (memory.length) this.liveMemory = [...this.liveMemory, ...memory];
-  });
-
   /** Set between picking the next row and starting its worker (a task of its own). */
   private startTimer: ReturnType<typeof setTimeout> | null = null;
   private entriesTimer: ReturnType<typeof setTimeout> | null = null;
 
-  private readonly client = new WorkerClient({
-    onEvent: (event) => this.handle(event),
-    onCrash: (message, cause) => this.finishRunning(null, cause === 'cancel-timeout' ? 'cancelled' : 'failed', message),
-  });
+  private readonly controller: RunController;
 
-  /** getBase: the settings every candidate shares, i.e. the run configuration the user edits. */
   /** Called with every run that ends with a result (history saves it). */
   onResult: ((label: string, result: RunResult) => void) | null = null;
 
-  constructor(private readonly dataBaseUrl: string, private readonly getBase: () => RunConfig) {}
+  /** getBase: the settings every candidate shares, i.e. the run configuration the user edits. */
+  constructor(dataBaseUrl: string, private readonly getBase: () => RunConfig) {
+    // Reports of a run whose row is gone (none running) are dropped.
+    this.controller = new RunController(dataBaseUrl, {
+      onReady: (ready) => {
+        if (!this.runningRow) return;
+        this.runningRow.totalSteps = ready.data.totalSteps;
+        this.liveStepsPerEpoch = ready.data.stepsPerEpoch;
+      },
+      onFrame: (steps) => {
+        const row = this.runningRow;
+        const last = steps.at(-1);
+        if (!row || !last) return;
+        row.step = last.step;
+        this.liveSteps = [...this.liveSteps, ...steps];
+      },
+      onEpoch: (epoch) => {
+        if (this.runningRow) this.liveEpochs = [...this.liveEpochs, epoch];
+      },
+      onEnd: (end) => {
+        if (this.runningRow) this.finishRunning(end);
+      },
+    });
+  }
 
   /** Queues every valid candidate of the current spec (replacing the previous rows) and starts the first. */
   start(): void {
     if (this.running) return;
-    this.rows = this.expansion.candidates.map((candidate) => new SweepRow(structuredClone($state.snapshot(candidate)) as SweepCandidate));
-    this.stopping = false;
-    this.next();
-    this.publishEntries();
+    timed('app:sweep-start', () => {
+      this.rows = this.expansion.candidates.map((candidate) => new SweepRow(structuredClone($state.snapshot(candidate)) as SweepCandidate));
+      this.stopping = false;
+      this.next();
+      this.publishEntries();
+    });
   }
 
   /** Cancels one row: a queued row is skipped, the running row stops after its current step and keeps what it measured. */
@@ -132,16 +136,16 @@ export class SweepRunner {
   dispose(): void {
     if (this.startTimer !== null) clearTimeout(this.startTimer);
     if (this.entriesTimer !== null) clearTimeout(this.entriesTimer);
-    this.client.dispose();
+    this.controller.dispose();
   }
 
   private publishEntries(): void {
-    this.entriesTimer ??= setTimeout(() => {
+    this.entriesTimer ??= setTimeout(() => timed('app:matrix-rows', () => {
       this.entriesTimer = null;
       this.entries = this.rows.map((row) => ({
         id: row.candidate.id, label: row.candidate.label, status: row.status, reason: row.reason, result: row.result,
       }));
-    }, 0);
+    }), 0);
   }
 
   private next(): void {
@@ -151,68 +155,36 @@ export class SweepRunner {
     if (!row) return;
     row.status = 'running';
     row.step = 0;
-    row.epoch = 0;
     row.totalSteps = 0;
-    this.liveBatch.clear();
     this.liveSteps = [];
     this.liveEpochs = [];
-    this.liveMemory = [];
     // The worker starts in a task of its own, so the previous run's end (queue, matrix, history) and the next run's
     // start do not add up to one long task on the main thread.
     const config = $state.snapshot(row.candidate.config) as RunConfig;
-    this.startTimer = setTimeout(() => {
+    this.startTimer = setTimeout(() => timed('app:worker-start', () => {
       this.startTimer = null;
-      this.client.run(config, this.dataBaseUrl);
-    }, 0);
+      this.controller.run(config);
+    }), 0);
   }
 
   /** Stops the running row: before its worker started, at once; otherwise after its current step. */
   private cancelRunning(): void {
     if (this.startTimer === null) {
-      this.client.cancel();
+      this.controller.cancel();
       return;
     }
     clearTimeout(this.startTimer);
     this.startTimer = null;
-    this.finishRunning(null, 'cancelled', 'Cancelled before it started.');
+    this.finishRunning({ result: null, status: 'cancelled', failure: 'Cancelled before it started.', model: null });
   }
 
-  private handle(event: WorkerEvent): void {
-    const row = this.runningRow;
-    if (!row) return;
-    switch (event.type) {
-      case 'ready':
-        row.totalSteps = event.data.totalSteps;
-        this.liveStepsPerEpoch = event.data.stepsPerEpoch;
-        break;
-      case 'step':
-      case 'memory':
-        this.liveBatch.push(event);
-        break;
-      case 'epoch':
-        this.liveBatch.flush();
-        this.liveEpochs = [...this.liveEpochs, event];
-        break;
-      case 'done':
-        this.finishRunning(event.result, statusOfResult(event.result), event.result.reason);
-        break;
-      case 'failed':
-        this.finishRunning(event.result, event.result ? statusOfResult(event.result) : 'failed', event.message);
-        break;
-      default:
-        break;
-    }
-  }
-
-  private finishRunning(result: RunResult | null, status: RowStatus, reason: string | null): void {
-    this.liveBatch.flush();
-    const row = this.runningRow;
-    if (row) {
-      row.result = result;
-      row.status = status;
-      row.reason = reason;
-      if (result) this.onResult?.(row.candidate.label, result);
-    }
+  /** The running row keeps what the run measured and why it ended; the next queued row starts. */
+  private finishRunning({ result, status, failure }: RunEnd): void {
+    const row = this.runningRow!;
+    row.result = result;
+    row.status = status;
+    row.reason = failure ?? result?.reason ?? null;
+    if (result) this.onResult?.(row.candidate.label, result);
     this.next();
     this.publishEntries();
   }
