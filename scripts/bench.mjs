@@ -8,6 +8,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { findBrowser, HOW_TO_INSTALL } from './find-browser.mjs';
+import { startMainThreadTrace, summariseMainThread } from './main-thread-trace.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -39,10 +40,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --job-timeout <min>  end a job that runs longer than this many minutes (default 10)
   --out <file>         write the JSON here instead of bench/results/<timestamp>.json
   --gpu                also pass flags that ask Chromium for a hardware GPU in headless mode (real GPUs only)
+  --main-thread        instead of a grid: a 10-run sweep on the app's page, longest main-thread task (target ≤ 50 ms CPU)
 Environment: CHROMIUM_PATH picks the browser; BENCH_GRID sets the default grid.`;
 
 function parseArgs(argv) {
-  const options = { grid: process.env.BENCH_GRID || 'default', only: null, list: false, build: true, jobTimeoutMin: 10, out: null, gpu: false };
+  const options = { grid: process.env.BENCH_GRID || 'default', only: null, list: false, build: true, jobTimeoutMin: 10, out: null, gpu: false, mainThread: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -60,6 +62,7 @@ function parseArgs(argv) {
       if (!(options.jobTimeoutMin > 0)) throw new Error('--job-timeout must be a positive number of minutes.');
     } else if (arg === '--out') options.out = value();
     else if (arg === '--gpu') options.gpu = true;
+    else if (arg === '--main-thread') options.mainThread = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -111,6 +114,55 @@ function timestamp(date) {
   return date.toISOString().replace(/[:.]/g, '-');
 }
 
+/** The issue's bound on one task of the app's main thread, in ms of CPU time. */
+const MAIN_THREAD_TARGET_MS = 50;
+
+/**
+ * --main-thread: the app's own page (index.html) runs a 10-configuration sweep (mlp on 2 % of MNIST, batch 8–40, K=1
+ * and 2) with its main thread traced from the click to the last row; the longest task's CPU time has the target.
+ */
+async function benchMainThread(browser, url, options) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (error) => console.error(`[page uncaught] ${error.message}`));
+  await page.goto(url);
+  const backend = page.getByTestId('backend-name');
+  await page.waitForFunction(() => document.querySelector('[data-testid="backend-name"]')?.textContent?.trim(), undefined, { timeout: 60_000 });
+  await page.getByLabel('Subset fraction', { exact: true }).fill('0.02');
+  await page.getByRole('checkbox', { name: 'cnn-small' }).uncheck();
+  await page.getByRole('checkbox', { name: 'mobilenet-v2-tiny' }).uncheck();
+  await page.getByLabel('Batch size values').fill('8, 16, 24, 32, 40');
+  await page.getByLabel('Accumulation steps values').fill('1, 2');
+  await page.getByTestId('sweep-summary').filter({ hasText: '10 configurations' }).waitFor();
+  const sweep = `mlp on 2 % of MNIST, batch 8–40 × K 1 and 2, backend ${(await backend.textContent())?.trim()}`;
+  console.log(`[bench] main thread: a 10-run sweep on ${url} (${sweep})…`);
+
+  const startedAt = new Date();
+  const stopTrace = await startMainThreadTrace(page);
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  const stopButton = page.getByRole('button', { name: 'Stop sweep' });
+  await stopButton.and(page.locator(':enabled')).waitFor();
+  await stopButton.and(page.locator(':disabled')).waitFor({ timeout: options.jobTimeoutMin * 60_000 });
+  const mainThread = summariseMainThread(await stopTrace());
+  const statuses = await page.getByTestId('sweep-queue').getByTestId('row-status').allTextContents();
+  const finished = statuses.filter((text) => text === 'Finished').length;
+
+  const verdict = mainThread.longestCpuMs <= MAIN_THREAD_TARGET_MS ? 'PASS' : 'MISS';
+  const ms = (value) => `${value.toFixed(1)} ms`;
+  console.log('');
+  console.log(`Main thread of the app's page during the sweep (${finished} of 10 runs finished; ${mainThread.tasks} top-level tasks traced):`);
+  console.log(`  ${verdict}  ${ms(mainThread.longestCpuMs).padStart(8)}  ≤ ${MAIN_THREAD_TARGET_MS} ms CPU  longest task, CPU time `
+    + `(wall ${ms(mainThread.longestWallMs)}; ${mainThread.overFrameCpu} tasks over 16 ms CPU, ${mainThread.over50Wall} over 50 ms wall)`);
+  const out = options.out ? resolve(options.out) : join(RESULTS, `${timestamp(startedAt)}-main-thread.json`);
+  mkdirSync(resolve(out, '..'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({
+    kind: 'main-thread', startedAt: startedAt.toISOString(), sweep, statuses, mainThread, targetCpuMs: MAIN_THREAD_TARGET_MS, verdict,
+    browser: { version: browser.version() },
+  }, null, 2)}\n`);
+  console.log(`[bench] JSON written to ${out}`);
+  if (finished < statuses.length) console.error(`[bench] ${statuses.length - finished} run(s) of the sweep did not finish: ${statuses.join(', ')}.`);
+  return finished === statuses.length && statuses.length === 10 ? 0 : 1;
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const browserPath = findBrowser();
@@ -123,6 +175,7 @@ async function main() {
   const browser = await chromium.launch({ executablePath: browserPath, headless: true, args });
   const wallStart = Date.now();
   try {
+    if (options.mainThread) return await benchMainThread(browser, url, options);
     const page = await browser.newPage();
     page.on('console', (message) => {
       const text = message.text();
