@@ -5,6 +5,9 @@ import ts from 'typescript-eslint';
 
 // What src/core may not import: it runs in the browser, a worker and Node, so never the DOM or the UI.
 const coreForbidden = ['**/ui/**', '**/state/**', 'svelte', 'svelte/*'];
+// tfjs comes as tfjs-core + tfjs-layers (src/core/tf.ts) and the backends where a backend is chosen: the umbrella
+// package would bundle the converter, tfjs-data and every backend into each worker.
+const noUmbrella = [{ name: '@tensorflow/tfjs', message: "Import '<relative path>/core/tf' instead (see src/core/tf.ts)." }];
 
 export default ts.config(
   { ignores: ['dist/', 'node_modules/', 'public/data/', 'test-results/', 'playwright-report/', 'tmp/', 'bench/results/'] },
@@ -15,6 +18,7 @@ export default ts.config(
     languageOptions: { globals: { ...globals.browser, ...globals.node, ...globals.worker } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { paths: noUmbrella }],
     },
   },
   {
@@ -25,7 +29,7 @@ export default ts.config(
     // core runs in the browser, a worker and Node: it must not reach for the DOM or the UI.
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: coreForbidden }],
+      'no-restricted-imports': ['error', { paths: noUmbrella, patterns: coreForbidden }],
       'no-restricted-globals': ['error', 'document', 'window', 'localStorage'],
     },
   },
@@ -33,7 +37,7 @@ export default ts.config(
     // Training depends on models and kernels, never the reverse (docs/architecture.md, "Rooms").
     files: ['src/core/models/**/*.ts', 'src/core/kernels/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...coreForbidden, '**/train/**', '**/measure/**'] }],
+      'no-restricted-imports': ['error', { paths: noUmbrella, patterns: [...coreForbidden, '**/train/**', '**/measure/**'] }],
     },
   },
 );

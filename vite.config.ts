@@ -30,13 +30,19 @@ export default defineConfig({
   test: {
     // tfjs and Dawn keep native handles and global backends: one process per file keeps them apart.
     pool: 'forks',
+    // src/core/tf.ts registers tfjs-core's gradients from its ES modules; bundled once here, rather than hundreds of
+    // files transformed again for every test file (the rest of tfjs loads as its CommonJS build, as before).
+    deps: { optimizer: { ssr: { enabled: true, include: ['@tensorflow/tfjs-core/dist/register_all_gradients'] } } },
     testTimeout: 120_000,
     hookTimeout: 60_000,
     projects: [
       {
         // Node with tfjs's CPU backend.
         extends: true,
-        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], exclude: ['tests/unit/**/*.webgpu.test.ts'] },
+        test: {
+          name: 'unit', include: ['tests/unit/**/*.test.ts'], exclude: ['tests/unit/**/*.webgpu.test.ts'],
+          setupFiles: ['tests/setup/node-cpu.ts'],
+        },
       },
       {
         // tfjs's WebGPU backend on Dawn (npm `webgpu`); on machines without a GPU, Vulkan via Chromium's SwiftShader.
@@ -46,7 +52,7 @@ export default defineConfig({
         test: {
           name: 'webgpu',
           include: ['tests/unit/**/*.webgpu.test.ts'],
-          setupFiles: ['tests/setup/node-webgpu.ts'],
+          setupFiles: ['tests/setup/node-cpu.ts', 'tests/setup/node-webgpu.ts'],
           pool: 'forks',
         },
       },

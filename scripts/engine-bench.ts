@@ -3,7 +3,7 @@
  * Node process on Dawn (SwiftShader without a GPU): `npx tsx scripts/engine-bench.ts [model] [batch] [K] [windows]`.
  */
 import { releaseNodeWebGpu } from '../tests/setup/dawn-gpu';
-import type * as TF from '@tensorflow/tfjs';
+import type * as TF from '../src/core/tf';
 import type { ModelName } from '../src/core/config';
 
 const [modelName = 'cnn-small', batchArg = '32', kArg = '1', windowsArg = '5'] = process.argv.slice(2);
@@ -15,7 +15,7 @@ const WINDOW_STEPS = 2;
 const LEARNING_RATE = 1e-3;
 
 // tfjs-backend-webgpu registers itself only if navigator.gpu exists when it loads: import it after dawn-gpu.
-const tf = await import('@tensorflow/tfjs');
+const tf = await import('../src/core/tf');
 await import('@tensorflow/tfjs-backend-webgpu');
 const { FusedEngine } = await import('../src/core/engine/engine');
 const { MODEL_BUILDERS } = await import('../src/core/models');

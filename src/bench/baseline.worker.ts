@@ -3,7 +3,7 @@
  * The benchmark's second worker, one per job like the training worker (a fresh tfjs backend each time): the plain
  * tfjs loop, the matmul peak, and the FLOP count of a model (analyzeModel, on the CPU backend).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../core/tf';
 import type { BackendName, DatasetId, ModelName } from '../core/config';
 import { fetchByteSource, loadBinaryDataset, type DatasetManifest } from '../core/data/dataset';
 import { MODEL_BUILDERS, analyzeModel } from '../core/models';

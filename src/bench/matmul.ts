@@ -5,7 +5,7 @@
  * `reps` grows until one timing lasts at least `minMs`, so the read-back and dispatch overhead are small beside it.
  * A multiply-add counts as 2 FLOPs, as in src/core/models/analysis.ts: n×n by n×n is 2·n³ FLOPs.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../core/tf';
 import type { MatmulSizeResult } from './types';
 
 const MAX_REPS = 4096;

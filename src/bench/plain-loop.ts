@@ -7,7 +7,7 @@
  * (src/core/train/trainer.ts), so with the same config both see the same batches from the same weights, and the
  * losses can be compared as well as the times.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../core/tf';
 import type { RunConfig } from '../core/config';
 import type { ImageDataset } from '../core/data/dataset';
 import { epochBatches, splitDataset, stratifiedSubset } from '../core/data/splits';

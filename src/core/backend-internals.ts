@@ -2,7 +2,7 @@
  * The parts of tfjs 4.22's engine, backends and layers this project reaches into, declared once (structural types:
  * nothing here loads a backend package).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
 /** tfjs-backend-webgpu's BufferManager: the pool the true-peak instrument reads and wraps. */

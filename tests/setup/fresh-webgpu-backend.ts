@@ -2,7 +2,7 @@
  * Tests only: replaces the webgpu backend in this process, as the app gets a fresh one per run from a new worker
  * (src/worker/train.worker.ts), so each test's peak and pool are its own.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { asWebGpuBackend, engineInternals } from '../../src/core/backend-internals';
 import { flushPendingReleases } from '../../src/core/measure/webgpu-buffers';
 

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BatchNormLayerInternals } from '../../src/core/backend-internals';
 import { BATCH_NORM_RECALIBRATION_IMAGES } from '../../src/core/models/catalog';

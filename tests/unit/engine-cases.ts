@@ -2,7 +2,7 @@
  * Shared by the fused-engine tests: a seeded MNIST-shaped model and batch, tfjs's autodiff reference, and the
  * relative error used throughout (max |a − b| / max |b| over one tensor).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import type { ModelName } from '../../src/core/config';
 import { MODEL_BUILDERS } from '../../src/core/models';
 import { createRng } from '../../src/core/rng';

@@ -3,7 +3,7 @@
  * batch: loss and every weight gradient at K = 1 and K = 4 (the accumulated mean equals the full-batch gradient, no
  * BatchNorm here), one Adam step against tf.train.adam, and its buffers counted by tfjs's buffer manager.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import '@tensorflow/tfjs-backend-webgpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FusedEngine } from '../../src/core/engine/engine';

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_NAMES, defaultRunConfig, type ModelName, type RunConfig } from '../../src/core/config';
 import {

@@ -1,5 +1,5 @@
 /** The op-by-op binary16 rounding, kept as a second, independent reference for the Float16RoundTrip kernel. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { FLOAT16_MAX } from '../../src/core/train/precision';
 
 /** Exponent of the smallest normal half and of the top binade; a half has 10 significand bits. */

@@ -3,7 +3,7 @@
  * one kernel per call, its gradient, registration, and no leaked tensors. The webgpu kernel is checked the same way
  * in fp16-kernels.webgpu.test.ts; the cpu kernel is the JavaScript form of the shaders' integer algorithm.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { describe, expect, it, vi } from 'vitest';
 import {
   FLOAT16_ROUND_TRIP, float16RoundTripKernel, hasFloat16RoundTripKernel, registerFloat16RoundTripKernels,

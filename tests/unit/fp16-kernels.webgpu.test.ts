@@ -6,7 +6,7 @@
  * fp16-kernels is imported statically, so its kernels are registered *before* tfjs-backend-webgpu is loaded (by
  * initBackend, in beforeAll): registering a kernel under a backend name does not need the backend to exist.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { describe, expect, it, vi } from 'vitest';
 import { FLOAT16_ROUND_TRIP, float16RoundTripKernel } from '../../src/core/kernels/fp16-kernels';

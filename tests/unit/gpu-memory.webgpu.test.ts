@@ -8,7 +8,7 @@
  *
  * Each test starts from a fresh backend (freshWebGpuBackend), so the pool is empty and the baseline is 0 bytes.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import type { WebGpuBackendInternals } from '../../src/core/backend-internals';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { measureLogicalPeak } from '../../src/core/measure/logical-peak';

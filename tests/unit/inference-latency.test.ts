@@ -2,7 +2,7 @@
  * RunResult.inference.msPerExample against independent measurements (tfjs CPU backend, mlp): it is the median wall time
  * of a read-back forward pass over one evaluation batch, per example, after one warm-up pass, outside the training clock.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type RunConfig } from '../../src/core/config';
 import type { ImageDataset } from '../../src/core/data/dataset';

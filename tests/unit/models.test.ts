@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_NAMES } from '../../src/core/config';
 import { MODEL_BUILDERS, analyzeModel, estimateMemory, forwardFlopsPerExample, type InputShape } from '../../src/core/models';

@@ -3,7 +3,7 @@
  * ops on the unpacked values. Registered by packed-activation-kernels.test.ts (cpu) and
  * packed-activation-kernels.webgpu.test.ts (Node WebGPU), which set the backend first.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   activationGradient, batchNormInputGradient, channelMoments, channelSums, materialize, maxPoolGradient, packView,

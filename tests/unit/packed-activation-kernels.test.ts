@@ -1,5 +1,5 @@
 /** The stored-activation kernels' cpu versions (see packed-activation-kernels.shared.ts). */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { beforeAll } from 'vitest';
 import { kernelSuite } from './packed-activation-kernels.shared';
 

@@ -3,7 +3,7 @@
  * the reference and the per-file setup. The expected value of every input is precision.ts's roundToFloat16, which
  * is computed independently (from doubles, not from bits).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import type { WebGpuBackendInternals } from '../../src/core/backend-internals';
 import { afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { Environment } from '../../src/core/environment';

@@ -3,7 +3,7 @@
  * translates) against roundToFloat16, the kernels' packing layout, odd sizes, shapes and no leaked tensors.
  * The webgpu kernels are checked the same way in packed-float16.webgpu.test.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { describe, expect, it } from 'vitest';
 import {
   float16BitsToFloat32Bits, float32BitsToFloat16Bits, hasPackedFloat16Kernels, packFloat16, roundTripThroughFloat16,

@@ -4,7 +4,7 @@
  * the words are the same as the cpu kernels', one dispatch per call, one pipeline per kernel and variant whatever
  * the shape, no leaked tensors.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { describe, expect, it, vi } from 'vitest';
 import { float32BitsToFloat16Bits, packFloat16, roundTripThroughFloat16, unpackFloat16 } from '../../src/core/kernels/packed-float16';

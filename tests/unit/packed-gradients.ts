@@ -3,7 +3,7 @@
  * seed, one trained step's loss and weight gradients by tfjs's autodiff of the LayersModel and by the
  * stored-activation network, and how far apart they are.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import type { ModelName } from '../../src/core/config';
 import { MODEL_BUILDERS, type InputShape } from '../../src/core/models';
 import { buildStoredActivationNetwork, type ActivationStorage, type PlanSummary } from '../../src/core/train/stored-activations/network';

@@ -4,7 +4,7 @@
  * with float32 storage, to half-precision tolerance with packed halves — BatchNorm's moving averages move the same
  * way, what each layer keeps is as designed, and nothing leaks.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { describe, expect, it } from 'vitest';
 import { MODEL_NAMES } from '../../src/core/config';
 import { MODEL_BUILDERS } from '../../src/core/models';

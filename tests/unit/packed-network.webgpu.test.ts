@@ -7,7 +7,7 @@
  * Cost: on SwiftShader much of the time goes to compiling pipelines, so the tests share one backend where its buffer
  * pool does not matter (see stepPeak); the trainer's runs each get a fresh one, as the app's runs do.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, type ModelName, type RunConfig } from '../../src/core/config';
 import { createMemoryInstrument } from '../../src/core/measure/memory-instrument';

@@ -3,7 +3,7 @@
  * validates, trains with gradient accumulation and dynamic loss scaling without leaking, reports the packed
  * activation estimate, and ends within 1 percentage point of fp32 on the same short run.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, validateRunConfig, type RunConfig } from '../../src/core/config';
 import type { ImageDataset } from '../../src/core/data/dataset';

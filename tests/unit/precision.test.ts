@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DynamicLossScaler, FLOAT16_MAX, allFinite, float16RoundTrip, roundToFloat16, unscaleGradients,

@@ -2,7 +2,7 @@
  * The trainer on tfjs's WebGPU backend in Node (Dawn; SwiftShader on machines without a GPU), with the memory
  * instrument around it. Kept small: SwiftShader emulates the GPU on the CPU.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/core/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type ModelName, type RunConfig } from '../../src/core/config';
 import type { ImageDataset } from '../../src/core/data/dataset';

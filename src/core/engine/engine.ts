@@ -3,7 +3,7 @@
  * WebGPU backend's device. API: `new FusedEngine(model, options)`, `await compile()`, `step(x, y)` per optimizer
  * step (encodes and submits, never waits), `await readMetrics()`, `syncToModel()`, `dispose()`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import {
   adam, convForward, convInputGrad, convWeightGrad, denseForward, denseInputGrad, denseWeightGrad, grid,
   maxPoolBackward, maxPoolForward, MICRO_UNIFORM_BYTES, outputSize, softmaxCrossEntropy, STEP_UNIFORM_BYTES,

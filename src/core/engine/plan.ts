@@ -2,7 +2,7 @@
  * Reads a tfjs LayersModel into the fused engine's plan: a chain of GPU layers with their shapes and the offsets of
  * their weights in one flat parameter buffer. `coverage(model)` says whether the engine can train it, and if not why.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../tf';
 
 type Layer = tf.LayersModel['layers'][number];
 type LayerVariable = Layer['trainableWeights'][number];

@@ -2,7 +2,7 @@
  * `Float16RoundTrip`: float32 rounded to the nearest binary16, returned as float32, in one dispatch on cpu, WebGL 2 and
  * WebGPU (the integer algorithm: docs/architecture.md, "Kernels"). Registered on import, under backend names.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { FlatProgram, flatView } from './webgpu-program';
 import type { CpuBackendInternals, WebGlBackendInternals, WebGlProgram, WebGpuBackendInternals } from '../backend-internals';
 

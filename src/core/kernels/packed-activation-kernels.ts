@@ -2,7 +2,7 @@
  * Fused elementwise kernels (cpu, WebGPU) that read a stored activation, packed or float32, through an ActivationView,
  * for the stored-activation backward (docs/architecture.md, "Kernels").
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { float16BitsToFloat32Bits, float32BitsToFloat16Bits, wgslFromHalfBits, wgslToHalfBits } from './packed-float16';
 import { FlatProgram, flatView } from './webgpu-program';
 import type { CpuBackendInternals, WebGpuBackendInternals } from '../backend-internals';

@@ -2,7 +2,7 @@
  * `PackFloat16` / `UnpackFloat16` (cpu, WebGPU): two binary16 values in each 32-bit word of an int32 tensor, exact IEEE
  * rounding without `shader-f16`; none on WebGL (docs/architecture.md, "Kernels"). Registered on import.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { halfSubnormalQuanta, wgslHalfSubnormalQuanta } from './fp16-kernels';
 import { FlatProgram, flatView } from './webgpu-program';
 import type { CpuBackendInternals, WebGpuBackendInternals } from '../backend-internals';

@@ -2,7 +2,7 @@
  * The one program shape of the custom WebGPU kernels: a flat dispatch writing result[index] of a 1-D output, so one
  * pipeline serves every shape. tfjs-backend-webgpu is imported for its types only.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
 /** A 1-D view of a tensor's buffer (as tfjs's own Reshape makes): one pipeline for every rank and shape. */

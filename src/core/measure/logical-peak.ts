@@ -1,5 +1,5 @@
 /** Logical peak of a call: tf.profile's most bytes of live tensors, and its slowest kernels. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { KernelTime } from '../result';
 
 export interface LogicalPeak {

@@ -1,5 +1,5 @@
 /** The memory instrument of the active backend: exact on WebGPU, sampled on WebGL, none (null figures) elsewhere. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { asWebGpuBackend } from '../backend-internals';
 import type { MemoryInstrument, MemorySample, MemorySnapshot } from './memory-snapshot';
 import { WebGlSampledInstrument } from './webgl-memory';

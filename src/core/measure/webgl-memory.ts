@@ -1,5 +1,5 @@
 /** GPU memory on WebGL: tf.memory()'s numBytesInGPU / Allocated / Free, read when sampled (a lower bound of the peak). */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { appendSample, type MemoryInstrument, type MemorySample, type MemorySnapshot } from './memory-snapshot';
 
 export interface WebGlMemoryReading {

@@ -2,7 +2,7 @@
  * True GPU peak on WebGPU: every acquire/release of tfjs-webgpu's BufferManager observed on the live backend instance
  * (what it counts: docs/architecture.md, "Memory"); and the queue flush that releases deferred buffers.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import {
   activeWebGpuBackend, engineInternals, type BufferManagerInternals, type WebGpuBackendInternals,
 } from '../backend-internals';

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../tf';
 
 /*
  * Parameter, FLOP and memory figures computed from a model's structure alone (no tensors are created), so they can

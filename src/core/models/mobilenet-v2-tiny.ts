@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { Rng } from '../rng';
 import { BATCH_NORM_MOMENTUM } from './catalog';
 import type { InputShape, ModelBuilder } from './types';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { Rng } from '../rng';
 import type { ModelBuilder } from './types';
 import { channelsOf, classifierHead, convBn } from './mobilenet-v2-tiny';

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../tf';
 import type { Rng } from '../rng';
 
 /** One image's shape (no batch dimension), as the models and the dataset describe it: height × width × channels. */

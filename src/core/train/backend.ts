@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
+import '@tensorflow/tfjs-backend-cpu';
 import type { WebGlBackendInternals } from '../backend-internals';
 import type { BackendChoice, BackendName } from '../config';
 import type { AdapterInfo, BackendAttempt, Environment } from '../environment';
@@ -61,6 +62,8 @@ export interface BackendOptions {
  */
 export async function initBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<Environment> {
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
+  // Loaded only when it may run (its kernels are half of tfjs's size); it registers its flags, read below.
+  if (order.includes('webgl') || options.webglFloat16Textures) await import('@tensorflow/tfjs-backend-webgl');
   // Read by the WebGL backend when it creates its first texture: it must be set before that backend starts.
   if (options.webglFloat16Textures) tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
   const attempts: BackendAttempt[] = [];
@@ -92,7 +95,7 @@ export async function initBackend(choice: BackendChoice, options: BackendOptions
       webglRenderer: backend === 'webgl' ? webglRenderer() : null,
       webglFloat16Textures: backend === 'webgl'
         && (tf.env().getBool('WEBGL_FORCE_F16_TEXTURES') || !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')),
-      tfjsVersion: tf.version.tfjs,
+      tfjsVersion: tf.version_core,
       userAgent: globalThis.navigator?.userAgent ?? 'unknown',
     };
   }

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { BatchNormLayerInternals } from '../backend-internals';
 import { BATCH_NORM_RECALIBRATION_IMAGES as RECALIBRATION_IMAGES } from '../models/catalog';
 import type { BatchSource } from './batches';

@@ -1,5 +1,5 @@
 /** Validation in inference mode and the inference latency after training. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { evalBatches } from '../data/splits';
 import { quantile } from '../measure/stats';
 import type { RunResult } from '../result';

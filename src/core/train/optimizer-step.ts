@@ -1,5 +1,5 @@
 /** One optimizer step: K accumulated micro-batches, the precision mode's loss scaling and rounding, Adam's update. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import type { RunConfig } from '../config';
 import type { BatchSource } from './batches';
 import { DynamicLossScaler, allFinite, roundTensorToFloat16, unscaleGradients } from './precision';

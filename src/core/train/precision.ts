@@ -2,7 +2,7 @@
  * Numerics of the precision modes: binary16 rounding (scalar, and one kernel for tensors) and dynamic loss scaling
  * (fp32 master weights, scaled loss, skipped steps on inf/NaN).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { float16RoundTripKernel, hasFloat16RoundTripKernel } from '../kernels/fp16-kernels';
 import type { LossScalerSummary } from '../result';
 

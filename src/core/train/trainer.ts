@@ -1,5 +1,5 @@
 /** The training loop of one run, in phases: prepare, start, per epoch the steps and the validation, finish. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf';
 import { activeWebGpuBackend } from '../backend-internals';
 import { microBatchSize, type RunConfig } from '../config';
 import type { ImageDataset } from '../data/dataset';

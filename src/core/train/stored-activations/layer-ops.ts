@@ -2,7 +2,7 @@
  * Each layer class's training-mode forward (fused kernels, as tfjs-layers computes it) and backward (reading stored
  * activations through views), on the layer's own variables: the steps network.ts schedules.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../tf';
 import type { BatchNormLayerInternals } from '../../backend-internals';
 import {
   activationGradient, batchNormInputGradient, channelMoments, channelSums, materialize, maxPoolGradient, type ActivationView,

@@ -2,7 +2,7 @@
  * fp16-activations: the LayersModel trained through one tf.customGrad with its own backward (layer-ops.ts), keeping what
  * the backward reads as packed binary16 (why and how: docs/architecture.md, "Kernels").
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../tf';
 import { flushPendingReleases } from '../../measure/webgpu-buffers';
 import type { MemoryEstimate } from '../../models/analysis';
 import {
