@@ -56,6 +56,16 @@ export default defineConfig({
           pool: 'forks',
         },
       },
+      {
+        // `npm run bench:engine`: the fused engine against stock tfjs kernels on Dawn. A measurement, not a test: the
+        // test scripts name their projects, so this one never runs with them.
+        extends: true,
+        test: {
+          name: 'engine-bench',
+          include: ['scripts/engine-bench.ts'],
+          setupFiles: ['tests/setup/node-cpu.ts', 'tests/setup/node-webgpu.ts'],
+        },
+      },
     ],
   },
 });

@@ -1,12 +1,13 @@
 /**
  * Micro-benchmark of the fused WebGPU engine against stock tfjs-webgpu kernels, same model, batch and adapter, in one
- * Node process on Dawn (SwiftShader without a GPU): `npx tsx scripts/engine-bench.ts [model] [batch] [K] [windows]`.
+ * Node process on Dawn (SwiftShader without a GPU): `ENGINE_BENCH=model,batch,K,windows npm run bench:engine`. It runs
+ * under vitest (a project of its own, never part of `npm run test:unit`), which bundles tfjs-core's ES modules for Node.
  */
-import { releaseNodeWebGpu } from '../tests/setup/dawn-gpu';
+import { test } from 'vitest';
 import type * as TF from '../src/core/tf';
 import type { ModelName } from '../src/core/config';
 
-const [modelName = 'cnn-small', batchArg = '32', kArg = '1', windowsArg = '5'] = process.argv.slice(2);
+const [modelName = 'cnn-small', batchArg = '32', kArg = '1', windowsArg = '5'] = (process.env.ENGINE_BENCH ?? '').split(',').filter(Boolean);
 const BATCH = Number(batchArg);
 const K = Number(kArg);
 const WINDOWS = Number(windowsArg);
@@ -14,7 +15,7 @@ const WINDOWS = Number(windowsArg);
 const WINDOW_STEPS = 2;
 const LEARNING_RATE = 1e-3;
 
-// tfjs-backend-webgpu registers itself only if navigator.gpu exists when it loads: import it after dawn-gpu.
+// tfjs-backend-webgpu registers itself only if navigator.gpu exists when it loads (the setup file provides it).
 const tf = await import('../src/core/tf');
 await import('@tensorflow/tfjs-backend-webgpu');
 const { FusedEngine } = await import('../src/core/engine/engine');
@@ -110,18 +111,19 @@ async function fused() {
   return { compile, firstMs, steady, dispatches, losses };
 }
 
-await tf.setBackend('webgpu');
-const adapter = (tf.backend() as unknown as { adapterInfo: { vendor: string; architecture: string } }).adapterInfo;
-console.log(`engine-bench: ${modelName}, batch ${BATCH}, K ${K}, Adam; Node + Dawn, adapter ${adapter.vendor} / ${adapter.architecture}; ` +
-  `${WINDOWS} windows of ${WINDOW_STEPS} steps, each ended by one read-back`);
-const fusedResult = await fused();
-const stockResult = await stock();
-const ms = (v: number) => `${v.toFixed(1)} ms`;
-const spread = (s: { median: number; p10: number; p90: number }) => `${ms(s.median)} (p10 ${ms(s.p10)}, p90 ${ms(s.p90)})`;
-console.log(`fused: compile ${fusedResult.compile.programs} programs in ${ms(fusedResult.compile.ms)}; first step ${ms(fusedResult.firstMs)}; ` +
-  `steady ${spread(fusedResult.steady)} per step; ${fusedResult.dispatches} dispatches per step`);
-console.log(`tfjs:  first step (compile) ${ms(stockResult.firstMs)}; steady ${spread(stockResult.steady)} per step; ${stockResult.kernels} kernels per step`);
-console.log(`ratio fused / tfjs steady step time: ${(fusedResult.steady.median / stockResult.steady.median).toFixed(3)}`);
-console.log(`losses fused: ${fusedResult.losses.map((l) => l.toFixed(4)).join(' ')}`);
-console.log(`losses tfjs:  ${stockResult.losses.map((l) => l.toFixed(4)).join(' ')}`);
-releaseNodeWebGpu();
+test('engine bench', { timeout: 600_000 }, async () => {
+  await tf.setBackend('webgpu');
+  const adapter = (tf.backend() as unknown as { adapterInfo: { vendor: string; architecture: string } }).adapterInfo;
+  console.log(`engine-bench: ${modelName}, batch ${BATCH}, K ${K}, Adam; Node + Dawn, adapter ${adapter.vendor} / ${adapter.architecture}; ` +
+    `${WINDOWS} windows of ${WINDOW_STEPS} steps, each ended by one read-back`);
+  const fusedResult = await fused();
+  const stockResult = await stock();
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const spread = (s: { median: number; p10: number; p90: number }) => `${ms(s.median)} (p10 ${ms(s.p10)}, p90 ${ms(s.p90)})`;
+  console.log(`fused: compile ${fusedResult.compile.programs} programs in ${ms(fusedResult.compile.ms)}; first step ${ms(fusedResult.firstMs)}; ` +
+    `steady ${spread(fusedResult.steady)} per step; ${fusedResult.dispatches} dispatches per step`);
+  console.log(`tfjs:  first step (compile) ${ms(stockResult.firstMs)}; steady ${spread(stockResult.steady)} per step; ${stockResult.kernels} kernels per step`);
+  console.log(`ratio fused / tfjs steady step time: ${(fusedResult.steady.median / stockResult.steady.median).toFixed(3)}`);
+  console.log(`losses fused: ${fusedResult.losses.map((l) => l.toFixed(4)).join(' ')}`);
+  console.log(`losses tfjs:  ${stockResult.losses.map((l) => l.toFixed(4)).join(' ')}`);
+});
