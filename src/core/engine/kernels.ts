@@ -151,46 +151,55 @@ ${MAIN}
   return { label: `${l.name} forward`, code, bindings: sourceBuffers(source, [source.buffer, 'params', output]), workgroups: groupsFor(total) };
 }
 
+/** `width` floats of `array` from `at`, `stride` apart (a scalar or a vector). */
+function loadStrided(array: string, at: string, stride: string, width: number): string {
+  return width === 1 ? `${array}[${at}]` : `vec${width}f(${lanes(width).map((i) => `${array}[${at} + ${i}u * ${stride}]`).join(', ')})`;
+}
+
 /**
- * Convolution input gradient: each invocation gathers, for up to 4 input channels of one input element, the output
- * gradients it contributed to (4 output channels per dot product). `maskBy` (the previous layer's relu output) turns
- * it into the gradient of that layer's pre-activation.
+ * Convolution input gradient, the forward's blocking transposed: each invocation gathers, for up to 4 neighbouring
+ * input columns × 4 input channels, the output gradients they contributed to (taps that hit no output are masked).
+ * `maskBy` (the previous layer's relu output) turns it into the gradient of that layer's pre-activation.
  */
 export function convInputGrad(l: Conv2dPlan, batch: number, gradOut: string, gradIn: string, maskBy: string | null): KernelSpec {
   const inputs = blockOf(l.input.c);
-  const channels = blockOf(l.output.c);
-  const total = batch * l.input.h * l.input.w * (l.input.c / inputs);
+  const columns = blockOf(l.input.w);
+  const type = vecType(inputs);
+  const total = batch * l.input.h * (l.input.w / columns) * (l.input.c / inputs);
   const bindings: [string, string][] = [['gradOut', 'read'], ['params', 'read'], ['gradIn', 'read_write']];
   if (maskBy) bindings.push(['mask', 'read']);
-  const inputCode = lanes(inputs);
+  const columnsCode = lanes(columns);
   const code = `${declare(bindings)}
 ${convConstants(l, batch)}
 ${MAIN}
   if (index >= ${total}u) { return; }
   let ci = (index % ${l.input.c / inputs}u) * ${inputs}u;
   let pixel = index / ${l.input.c / inputs}u;
-  let ix = i32(pixel % u32(IW));
-  let iy = i32((pixel / u32(IW)) % u32(IH));
-  let n = pixel / u32(IW * IH);
-  ${inputCode.map((i) => `var acc${i} = 0.0;`).join('\n  ')}
+  let ix = i32(pixel % ${l.input.w / columns}u) * ${columns};
+  let iy = i32((pixel / ${l.input.w / columns}u) % u32(IH));
+  let n = pixel / (${l.input.w / columns}u * u32(IH));
+  ${columnsCode.map((p) => `var acc${p} = ${type}(0.0);`).join('\n  ')}
   for (var ky = 0; ky < KH; ky++) {
     let ty = iy + PT - ky;
     if (ty < 0 || ty % SH != 0 || ty / SH >= OH) { continue; }
-    let oy = ty / SH;
+    let row = (n * u32(OH) + u32(ty / SH)) * u32(OW);
     for (var kx = 0; kx < KW; kx++) {
-      let tx = ix + PL - kx;
-      if (tx < 0 || tx % SW != 0 || tx / SW >= OW) { continue; }
-      let ox = tx / SW;
-      let g = (n * u32(OH * OW) + u32(oy * OW + ox)) * OC;
+      ${columnsCode.map((p) => `let tx${p} = ix + ${p} + PL - kx;
+      let g${p} = (row + u32(clamp(tx${p} / SW, 0, OW - 1))) * OC;
+      let on${p} = select(0.0, 1.0, tx${p} >= 0 && tx${p} % SW == 0 && tx${p} / SW < OW);`).join('\n      ')}
       let w = WOFF + (u32(ky * KW + kx) * IC + ci) * OC;
-      for (var co = 0u; co < OC; co += ${channels}u) {
-        let grads = ${load('gradOut', 'g + co', channels)};
-        ${inputCode.map((i) => `acc${i} += ${dot('grads', load('params', `w + ${i}u * OC + co`, channels), channels)};`).join('\n        ')}
+      for (var co = 0u; co < OC; co++) {
+        let weights = ${loadStrided('params', 'w + co', 'OC', inputs)};
+        ${columnsCode.map((p) => `acc${p} += (gradOut[g${p} + co] * on${p}) * weights;`).join('\n        ')}
       }
     }
   }
-  let at = pixel * IC + ci;
-  ${inputCode.map((i) => `gradIn[at + ${i}u] = ${maskBy ? `select(0.0, acc${i}, mask[at + ${i}u] > 0.0)` : `acc${i}`};`).join('\n  ')}
+  let at = ((n * u32(IH) + u32(iy)) * u32(IW) + u32(ix)) * IC + ci;
+  ${columnsCode.flatMap((p) => lanes(inputs).map((k) => {
+    const value = inputs === 1 ? `acc${p}` : `acc${p}[${k}]`;
+    const to = `at + ${p * l.input.c + k}u`;
+    return `gradIn[${to}] = ${maskBy ? `select(0.0, ${value}, mask[${to}] > 0.0)` : value};`;
+  })).join('\n  ')}
 }`;
   const buffers = [gradOut, 'params', gradIn];
   if (maskBy) buffers.push(maskBy);
@@ -341,70 +350,83 @@ function denseConstants(l: DensePlan, batch: number): string {
   return `const N = ${batch}u; const IN = ${l.input.c}u; const U = ${l.output.c}u; const WOFF = ${l.kernelOffset}u;`;
 }
 
+/** Dense forward: each invocation computes up to 4 units of one example, bias and activation as the epilogue. */
 export function denseForward(l: DensePlan, batch: number, source: Source, output: string): KernelSpec {
-  const total = batch * l.output.c;
+  const units = blockOf(l.output.c);
+  const type = vecType(units);
+  const total = batch * (l.output.c / units);
   const { offset, bindings } = sourceParts(source, [['input', 'read'], ['params', 'read'], ['output', 'read_write']]);
   const code = `${source.batchInput ? MICRO_STRUCT : ''}
 ${declare(bindings)}
 ${denseConstants(l, batch)}
 ${MAIN}
   if (index >= ${total}u) { return; }
-  let j = index % U;
-  let row = ${offset} + (index / U) * IN;
-  var acc = ${l.biasOffset === null ? '0.0' : `params[${l.biasOffset}u + j]`};
+  let j = (index % ${l.output.c / units}u) * ${units}u;
+  let n = index / ${l.output.c / units}u;
+  let row = ${offset} + n * IN;
+  var acc = ${l.biasOffset === null ? `${type}(0.0)` : load('params', `${l.biasOffset}u + j`, units)};
   for (var i = 0u; i < IN; i++) {
-    acc += input[row + i] * params[WOFF + i * U + j];
+    acc += input[row + i] * ${load('params', 'WOFF + i * U + j', units)};
   }
-  output[index] = ${activate('acc', l.activation)};
+  let result = ${activate('acc', l.activation, type)};
+  ${store('output', 'n * U + j', units, 'result')}
 }`;
   return { label: `${l.name} forward`, code, bindings: sourceBuffers(source, [source.buffer, 'params', output]), workgroups: groupsFor(total) };
 }
 
+/** Dense input gradient: each invocation computes up to 4 inputs of one example, dot products over 4 units at a time. */
 export function denseInputGrad(l: DensePlan, batch: number, gradOut: string, gradIn: string, maskBy: string | null): KernelSpec {
-  const total = batch * l.input.c;
+  const inputs = blockOf(l.input.c);
+  const units = blockOf(l.output.c);
+  const total = batch * (l.input.c / inputs);
   const bindings: [string, string][] = [['gradOut', 'read'], ['params', 'read'], ['gradIn', 'read_write']];
   if (maskBy) bindings.push(['mask', 'read']);
+  const inputCode = lanes(inputs);
   const code = `${declare(bindings)}
 ${denseConstants(l, batch)}
 ${MAIN}
   if (index >= ${total}u) { return; }
-  let i = index % IN;
-  let row = (index / IN) * U;
-  var acc = 0.0;
-  for (var j = 0u; j < U; j++) {
-    acc += gradOut[row + j] * params[WOFF + i * U + j];
+  let i = (index % ${l.input.c / inputs}u) * ${inputs}u;
+  let n = index / ${l.input.c / inputs}u;
+  ${inputCode.map((k) => `var acc${k} = 0.0;`).join('\n  ')}
+  for (var j = 0u; j < U; j += ${units}u) {
+    let grads = ${load('gradOut', 'n * U + j', units)};
+    ${inputCode.map((k) => `acc${k} += ${dot('grads', load('params', `WOFF + (i + ${k}u) * U + j`, units), units)};`).join('\n    ')}
   }
-  gradIn[index] = ${maskBy ? 'select(0.0, acc, mask[index] > 0.0)' : 'acc'};
+  let at = n * IN + i;
+  ${inputCode.map((k) => `gradIn[at + ${k}u] = ${maskBy ? `select(0.0, acc${k}, mask[at + ${k}u] > 0.0)` : `acc${k}`};`).join('\n  ')}
 }`;
   const buffers = [gradOut, 'params', gradIn];
   if (maskBy) buffers.push(maskBy);
   return { label: `${l.name} input gradient`, code, bindings: buffers, workgroups: groupsFor(total) };
 }
 
-/** Dense weight and bias gradients, one invocation per weight summing over the micro-batch, added into grads. */
+/** Dense weight and bias gradients: each invocation sums up to 4 units of one input row over the micro-batch, into grads. */
 export function denseWeightGrad(l: DensePlan, batch: number, source: Source, gradOut: string): KernelSpec {
-  const weights = l.input.c * l.output.c;
-  const total = weights + (l.biasOffset === null ? 0 : l.output.c);
+  const units = blockOf(l.output.c);
+  const type = vecType(units);
+  const perRow = l.output.c / units;
+  const weightBlocks = l.input.c * perRow;
+  const total = weightBlocks + (l.biasOffset === null ? 0 : perRow);
   const { offset, bindings } = sourceParts(source, [['input', 'read'], ['gradOut', 'read'], ['grads', 'read_write']]);
   const code = `${source.batchInput ? MICRO_STRUCT : ''}
 ${declare(bindings)}
 ${denseConstants(l, batch)}
 ${MAIN}
   if (index >= ${total}u) { return; }
-  var s = 0.0;
-  if (index < ${weights}u) {
-    let i = index / U;
-    let j = index % U;
+  let j = (index % ${perRow}u) * ${units}u;
+  let i = index / ${perRow}u;
+  var s = ${type}(0.0);
+  if (index < ${weightBlocks}u) {
     for (var n = 0u; n < N; n++) {
-      s += input[${offset} + n * IN + i] * gradOut[n * U + j];
+      s += input[${offset} + n * IN + i] * ${load('gradOut', 'n * U + j', units)};
     }
-    grads[WOFF + index] += s;
+    ${store('grads', 'WOFF + i * U + j', units, 's', '+=')}
   } else {
-    let j = index - ${weights}u;
     for (var n = 0u; n < N; n++) {
-      s += gradOut[n * U + j];
+      s += ${load('gradOut', 'n * U + j', units)};
     }
-    grads[${l.biasOffset ?? 0}u + j] += s;
+    ${store('grads', `${l.biasOffset ?? 0}u + j`, units, 's', '+=')}
   }
 }`;
   return { label: `${l.name} weight gradient`, code, bindings: sourceBuffers(source, [source.buffer, gradOut, 'grads']), workgroups: groupsFor(total) };
