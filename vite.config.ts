@@ -30,9 +30,19 @@ export default defineConfig({
   test: {
     // tfjs and Dawn keep native handles and global backends: one process per file keeps them apart.
     pool: 'forks',
-    // src/core/tf.ts registers tfjs-core's gradients from its ES modules; bundled once here, rather than hundreds of
-    // files transformed again for every test file (the rest of tfjs loads as its CommonJS build, as before).
-    deps: { optimizer: { ssr: { enabled: true, include: ['@tensorflow/tfjs-core/dist/register_all_gradients'] } } },
+    // src/core/tf.ts registers tfjs-core's gradients and chained ops from its ES modules; bundled once here, rather
+    // than hundreds of files transformed again for every test file (the rest of tfjs loads as its CommonJS build).
+    deps: {
+      optimizer: {
+        ssr: {
+          enabled: true,
+          include: [
+            '@tensorflow/tfjs-core/dist/register_all_gradients',
+            '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops',
+          ],
+        },
+      },
+    },
     testTimeout: 120_000,
     hookTimeout: 60_000,
     projects: [
