@@ -29,6 +29,12 @@ export const PRECISIONS = ['fp32', 'mixed-fp16', 'fp16-storage', 'fp16-activatio
  * gpu-resident: the training and validation subsets are uploaded once; batches are gathered on the GPU.
  */
 export const DATA_PIPELINES = ['gpu-resident', 'cpu-upload'] as const;
+/**
+ * fused: the app's own WebGPU training kernels (src/core/engine/) where they cover the model, backend and precision;
+ *   otherwise tfjs's kernels, and the result says why.
+ * tfjs: tfjs's stock kernels on every backend.
+ */
+export const ENGINES = ['fused', 'tfjs'] as const;
 
 export type BuiltInDatasetId = (typeof DATASET_IDS)[number];
 /** A built-in dataset, or a folder the user imported into this browser ("user:" and a prefix of its fingerprint). */
@@ -38,11 +44,14 @@ export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 export type Precision = (typeof PRECISIONS)[number];
 export type DataPipeline = (typeof DATA_PIPELINES)[number];
+export type Engine = (typeof ENGINES)[number];
 
 export interface RunConfig {
   dataset: DatasetId;
   model: ModelName;
   backend: BackendChoice;
+  /** Which kernels train: the fused WebGPU engine where it covers the run, else tfjs's. */
+  engine: Engine;
   /** Samples per optimizer step (the effective batch). */
   batchSize: number;
   /** Micro-batches per optimizer step; each holds batchSize / accumulationSteps samples. */
@@ -98,6 +107,10 @@ export const RUN_CONFIG_FIELDS: FieldTable = {
   backend: {
     kind: 'enum', values: BACKEND_CHOICES, default: 'auto', label: 'Backend',
     help: 'auto tries WebGPU, then WebGL, then CPU.',
+  },
+  engine: {
+    kind: 'enum', values: ENGINES, default: 'fused', label: 'Engine',
+    help: 'fused: the app\'s own WebGPU kernels where they cover the model (else tfjs\'s, with the reason); tfjs: stock kernels.',
   },
   batchSize: {
     kind: 'int', min: 1, max: 4096, default: 32, label: 'Batch size',

@@ -29,6 +29,21 @@ export interface LossScalerSummary {
 
 export type RunStatus = 'done' | 'failed' | 'cancelled' | 'over-budget' | 'oom';
 
+/** Which kernels trained the run: the one asked for (config.engine), the one that ran, and why they differ. */
+export interface EngineReport {
+  requested: RunConfig['engine'];
+  ran: RunConfig['engine'];
+  /** Why the fused engine did not run although it was requested; null when it ran or was not requested. */
+  reason: string | null;
+  /**
+   * What a step time is. per-step: each step's wall time up to its loss read back (tfjs). window: the fused engine
+   * queues steps without waiting, so a step time is the wall time between two metric read-backs over their steps.
+   */
+  stepTimeSource: 'per-step' | 'window';
+  /** Compute dispatches per optimizer step, as the fused engine counts them; null for tfjs. */
+  dispatchesPerStep: number | null;
+}
+
 /**
  * GPU memory of a run, three figures with different meanings (bytes):
  * - truePeakBytes: the most bytes of GPU buffers the backend held in use at once during training, on a fresh backend
@@ -81,6 +96,8 @@ export interface RunResult {
   /** Why the run did not finish normally (null when done). */
   reason: string | null;
   startedAt: string;
+  /** Absent in results from before the engine choice (they all ran tfjs's kernels). */
+  engine?: EngineReport;
   model: { name: string; params: number; batchNormMomentum: number | null };
   data: { trainExamples: number; validationExamples: number; stepsPerEpoch: number; microBatchSize: number };
   timing: StepTimeSummary & {

@@ -10,7 +10,7 @@ import { MODEL_CATALOG, type CatalogInputShape } from './models/catalog';
 import type { InputShape } from './models/types';
 
 /** The axes a sweep can vary; every other RunConfig field is shared by all candidates (SweepSpec.base). */
-export const SWEEP_AXES = ['model', 'batchSize', 'accumulationSteps', 'precision', 'dataPipeline', 'backend'] as const;
+export const SWEEP_AXES = ['model', 'batchSize', 'accumulationSteps', 'precision', 'dataPipeline', 'backend', 'engine'] as const;
 export type SweepAxis = (typeof SWEEP_AXES)[number];
 export type SweepAxes = { [K in SweepAxis]: RunConfig[K][] };
 
@@ -53,6 +53,7 @@ export function quickValidationSweep(): SweepSpec {
       precision: ['fp32'],
       dataPipeline: ['gpu-resident'],
       backend: ['auto'],
+      engine: ['fused'],
     },
   };
 }
@@ -64,10 +65,12 @@ const AXIS_SHORT: Record<SweepAxis, (value: RunConfig[SweepAxis]) => string> = {
   precision: (v) => String(v),
   dataPipeline: (v) => String(v),
   backend: (v) => String(v),
+  // tfjs adds nothing, so the ids of configurations from before the engine axis (all tfjs) stay what they were.
+  engine: (v) => (v === 'tfjs' ? '' : String(v)),
 };
 
 export function candidateId(config: RunConfig): string {
-  return SWEEP_AXES.map((axis) => AXIS_SHORT[axis](config[axis])).join('·');
+  return SWEEP_AXES.map((axis) => AXIS_SHORT[axis](config[axis])).filter((part) => part !== '').join('·');
 }
 
 /**
@@ -81,6 +84,7 @@ export function candidateLabel(config: RunConfig, axes: SweepAxes): string {
   if (axes.precision.length > 1 || config.precision !== 'fp32') parts.push(config.precision);
   if (axes.dataPipeline.length > 1) parts.push(config.dataPipeline);
   if (axes.backend.length > 1 || config.backend !== 'auto') parts.push(config.backend);
+  if (axes.engine.length > 1) parts.push(`${config.engine} engine`);
   return parts.join(' · ');
 }
 

@@ -53,6 +53,17 @@ describe('RunConfig validation', () => {
     expect(errorsOf([1, 2])).toEqual({ config: 'A run configuration must be an object; got a list.' });
   });
 
+  it('asks for a whole number of steps when validating every N steps, and checks the schedule and smoothing', () => {
+    expect(errorsOf({ validationUnit: 'steps', validationInterval: 2.5 })).toEqual({
+      validationInterval: 'Validating every 2.5 steps needs a whole number of steps (e.g. 3).',
+    });
+    expect(validateRunConfig({ validationUnit: 'seconds', validationInterval: 2.5 }).ok).toBe(true);
+    expect(errorsOf({ learningRateSchedule: 'step', labelSmoothing: 0.6 })).toEqual({
+      learningRateSchedule: 'Learning-rate schedule must be one of constant, warmup-cosine, one-cycle; got "step".',
+      labelSmoothing: 'Label smoothing must be in [0, 0.5]; got 0.6.',
+    });
+  });
+
   it('derives the micro-batch from the effective batch and the steps', () => {
     expect(microBatchSize({ batchSize: 256, accumulationSteps: 4 })).toBe(64);
   });

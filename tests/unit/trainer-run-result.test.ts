@@ -30,6 +30,8 @@ function measurements(overrides: Partial<RunMeasurements> = {}): RunMeasurements
     totalMs: 2200,
     timeToTargetMs: 1400,
     stoppedEarlyAtEpoch: null,
+    validationMs: 300,
+    recalibrationMs: [20, 30, 10],
     memorySnapshot: null,
     memoryTimeline: [],
     logical: null,
@@ -58,6 +60,12 @@ describe('buildRunResult', () => {
       medianDataMs: 2.5, epochMs: [1500], timeToTargetMs: 1400,
     });
     expect(timing.samplesPerSec).toBeCloseTo(64 / 0.2, 9);
+  });
+
+  it('splits the wall time into training and validation, and counts the validations', () => {
+    expect(buildRunResult(measurements()).timing).toMatchObject({
+      totalMs: 2200, trainingMs: 1900, validationMs: 300, validations: 3, medianRecalibrationMs: 20,
+    });
   });
 
   it('leaves throughput and data time empty when no step ran', () => {

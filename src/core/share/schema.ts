@@ -67,6 +67,11 @@ export interface Field<T> {
   spec: Spec<T>;
   /** Used when the field is missing or invalid and no fallback comes from an enclosing default. */
   default?: T;
+  /**
+   * What a link written before this field existed meant, when that differs from today's default: a missing key
+   * decodes to this (never to the fallback), so old links keep reproducing what they did.
+   */
+  absent?: T;
 }
 
 export type FieldTable<T> = { readonly [K in keyof T]-?: Field<T[K]> };
@@ -91,7 +96,7 @@ type AnySpec =
   | { kind: 'nullable'; of: AnySpec }
   | { kind: 'list'; of: AnySpec; maxItems: number; minItems?: number; uniqueBy?: (item: never) => unknown }
   | { kind: 'record'; keys: readonly string[]; of: AnySpec }
-  | { kind: 'object'; fields: Readonly<Record<string, { key: string; spec: AnySpec; default?: unknown }>> };
+  | { kind: 'object'; fields: Readonly<Record<string, { key: string; spec: AnySpec; default?: unknown; absent?: unknown }>> };
 
 const erase = <T>(spec: Spec<T>): AnySpec => spec as unknown as AnySpec;
 
@@ -119,7 +124,10 @@ function encodeAny(spec: AnySpec, value: unknown): unknown {
     }
     case 'object': {
       const source = value as Record<string, unknown>;
-      const entries = Object.entries(spec.fields).map(([name, field]) => [field.key, encodeAny(field.spec, source[name])]);
+      // A value that means what a missing key means is left out: links from before the field stay as they were.
+      const entries = Object.entries(spec.fields)
+        .filter(([name, field]) => field.absent === undefined || JSON.stringify(source[name]) !== JSON.stringify(field.absent))
+        .map(([name, field]) => [field.key, encodeAny(field.spec, source[name])]);
       return Object.fromEntries(entries);
     }
     default:
@@ -259,6 +267,7 @@ interface FieldEntry {
   key: string;
   spec: AnySpec;
   default?: unknown;
+  absent?: unknown;
 }
 
 function decodeFields(
@@ -273,6 +282,10 @@ function decodeFields(
     const fieldFallback = fromEnclosing ?? field.default ?? (field.spec.kind === 'nullable' ? null : undefined);
     // Own properties only: an inherited one (even from a polluted Object.prototype) is never taken as a value.
     const present = hasOwn(raw, field.key);
+    if (!present && field.absent !== undefined) {
+      out[field.name] = structuredClone(field.absent);
+      continue;
+    }
     const decoded = present
       ? decodeAny(field.spec, raw[field.key], fieldFallback, fieldPath, report) : invalid(`${fieldPath} is missing`);
     if (decoded.ok) {

@@ -53,6 +53,7 @@ const RUN_CONFIG_SHORT_KEYS: Record<keyof RunConfig, string> = {
   dataset: 'd',
   model: 'm',
   backend: 'be',
+  engine: 'en',
   batchSize: 'b',
   accumulationSteps: 'k',
   precision: 'p',
@@ -69,12 +70,19 @@ const RUN_CONFIG_SHORT_KEYS: Record<keyof RunConfig, string> = {
 /** Values per numeric sweep axis; enum axes can list each of their values once. */
 const MAX_NUMERIC_AXIS_VALUES = 16;
 
+/**
+ * What a link written before a field existed meant, where today's default differs. engine: every run before the
+ * field trained on tfjs's kernels, so an old link decodes to 'tfjs' and reproduces its old figures exactly (the
+ * fused engine's step times and rounding differ), although new configurations default to 'fused'.
+ */
+const BEFORE_THE_FIELD: Partial<RunConfig> = { engine: 'tfjs' };
+
 /** RunConfig as a link object: every field with its short key, range and default from RUN_CONFIG_FIELDS. */
 export const RUN_CONFIG_SPEC: ObjectSpec<RunConfig> = {
   kind: 'object',
   fields: Object.fromEntries(CONFIG_KEYS.map((name) => {
     const field = RUN_CONFIG_FIELDS[name];
-    return [name, { key: RUN_CONFIG_SHORT_KEYS[name], spec: field, default: field.default }];
+    return [name, { key: RUN_CONFIG_SHORT_KEYS[name], spec: field, default: field.default, absent: BEFORE_THE_FIELD[name] }];
   })) as unknown as FieldTable<RunConfig>,
 };
 
@@ -86,7 +94,8 @@ const SWEEP_AXES_SPEC: ObjectSpec<SweepAxes> = {
       kind: 'list', of: field, minItems: 1, uniqueBy: (value: string | number) => value,
       maxItems: field.kind === 'enum' ? field.values.length : MAX_NUMERIC_AXIS_VALUES,
     };
-    return [axis, { key: RUN_CONFIG_SHORT_KEYS[axis], spec: list }];
+    const absent = BEFORE_THE_FIELD[axis];
+    return [axis, { key: RUN_CONFIG_SHORT_KEYS[axis], spec: list, absent: absent === undefined ? undefined : [absent] }];
   })) as unknown as FieldTable<SweepAxes>,
 };
 

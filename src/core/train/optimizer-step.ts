@@ -18,6 +18,16 @@ export interface StepContext {
   roundGradients: boolean;
   /** The training-mode forward whose gradients are taken: model.apply, or fp16-activations' packed network. */
   trainingForward: (x: tf.Tensor) => tf.Tensor;
+  /** ε of label smoothing (0 = none). */
+  labelSmoothing: number;
+}
+
+/**
+ * Mean softmax cross-entropy over the batch against (1 − ε)·one-hot + ε/classes: tfjs's labelSmoothing is the same
+ * formula as PyTorch's CrossEntropyLoss(label_smoothing=ε).
+ */
+export function classificationLoss(oneHotLabels: tf.Tensor, logits: tf.Tensor, labelSmoothing: number): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(oneHotLabels, logits, undefined, labelSmoothing) as tf.Scalar;
 }
 
 export interface AccumulatedStep {
@@ -57,7 +67,7 @@ export function accumulatedGradients(ctx: StepContext, indices: Int32Array): Acc
     const { value, grads } = optimizer.computeGradients(() => {
       const logits = ctx.trainingForward(x);
       accuracy = tf.keep(tf.equal(tf.argMax(logits, -1), tf.argMax(y, -1)).toFloat().mean() as tf.Scalar);
-      loss = tf.keep(tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar);
+      loss = tf.keep(classificationLoss(y, logits, ctx.labelSmoothing));
       return lossScale === 1 ? loss : tf.mul(loss, lossScale);
     }, variables);
     // Without a loss scale `value` is `loss` itself, which is still needed below.
@@ -78,6 +88,14 @@ export function accumulatedGradients(ctx: StepContext, indices: Int32Array): Acc
   const metrics = tf.tidy(() => tf.div(tf.stack([lossSum, accuracySum]), k) as tf.Tensor1D);
   tf.dispose([total, lossSum, accuracySum]);
   return { grads, metrics, dataMs };
+}
+
+/**
+ * Sets Adam's learning rate for the steps that follow. tfjs declares the field protected but reads it on every
+ * applyGradients (a plain number in backend-independent ops), so a schedule can change it between steps.
+ */
+export function setLearningRate(ctx: StepContext, learningRate: number): void {
+  (ctx.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
 }
 
 export interface StepOutcome {
@@ -137,5 +155,6 @@ export function createStepContext(config: RunConfig, model: tf.LayersModel, sour
     scaler: config.precision === 'fp32' ? null : new DynamicLossScaler(),
     roundGradients: config.precision === 'mixed-fp16',
     trainingForward: network ? (x) => network.apply(x) : (x) => model.apply(x, { training: true }) as tf.Tensor,
+    labelSmoothing: config.labelSmoothing,
   };
 }

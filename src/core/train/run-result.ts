@@ -24,6 +24,9 @@ export interface RunMeasurements {
   totalMs: number;
   timeToTargetMs: number | null;
   stoppedEarlyAtEpoch: number | null;
+  /** Wall time spent validating (BatchNorm recalibration included), and each validation's recalibration time. */
+  validationMs: number;
+  recalibrationMs: number[];
   /** The true-peak instrument's last reading and timeline; null when the run stopped before training. */
   memorySnapshot: MemorySnapshot | null;
   memoryTimeline: MemorySample[];
@@ -58,6 +61,10 @@ export function buildRunResult(m: RunMeasurements): RunResult {
       medianDataMs: m.dataMs.length ? quantile(m.dataMs, 0.5) : null,
       epochMs: m.epochMs,
       totalMs: m.totalMs,
+      trainingMs: m.totalMs - m.validationMs,
+      validationMs: m.validationMs,
+      validations: curve.length,
+      medianRecalibrationMs: m.recalibrationMs.length ? quantile(m.recalibrationMs, 0.5) : null,
       timeToTargetMs: m.timeToTargetMs,
     },
     memory: {

@@ -1,4 +1,4 @@
-/** The training loop of one run, in phases: prepare, start, per epoch the steps and the validation, finish. */
+/** The training loop of one run, in phases: prepare, start, per epoch the steps and the validations due, finish. */
 import * as tf from '../tf';
 import { activeWebGpuBackend } from '../backend-internals';
 import { microBatchSize, type RunConfig } from '../config';
@@ -12,15 +12,19 @@ import { createMemoryInstrument } from '../measure/memory-instrument';
 import type { MemoryInstrument } from '../measure/memory-snapshot';
 import { MODEL_BUILDERS, analyzeModel } from '../models';
 import { BATCH_NORM_RECALIBRATION_IMAGES } from '../models/catalog';
-import type { RunResult } from '../result';
-import { createRng, type Rng } from '../rng';
+import type { EpochRecord, RunResult } from '../result';
+import { createRng, shuffleInPlace, type Rng } from '../rng';
 import { adjustBatchNormMomentum, recalibrateBatchNorm } from './batch-norm-statistics';
 import { createBatchSource, type BatchSource } from './batches';
+import { EarlyStopping, createCadenceClock, type CadenceClock } from './cadence';
 import { EVAL_BATCH, evalBatchSums, evaluate, measureInference } from './evaluation';
 import { untilDeviceLost, watchGpuFaults, type GpuFaultWatch } from './gpu-faults';
-import { accumulatedGradients, createStepContext, optimizerStep, type StepContext, type StepOutcome } from './optimizer-step';
+import {
+  accumulatedGradients, createStepContext, optimizerStep, setLearningRate, type StepContext, type StepOutcome,
+} from './optimizer-step';
 import { roundLayerOutputsToFloat16 } from './precision-policy';
 import { buildRunResult, type RunMeasurements } from './run-result';
+import { learningRateAt } from './schedule';
 import { estimateWithKeptActivations } from './stored-activations/network';
 
 export interface TrainerHooks {
@@ -104,6 +108,8 @@ interface RunState {
   readonly rng: Rng;
   readonly trainIndices: Int32Array;
   readonly validationIndices: Int32Array;
+  /** Training images whose statistics BatchNorm takes before each validation: drawn once, at the run's start. */
+  readonly recalibrationIndices: Int32Array;
   readonly totalSteps: number;
   readonly microBatch: number;
   readonly model: tf.LayersModel;
@@ -117,8 +123,8 @@ interface RunState {
   memory: MemoryInstrument | null;
   /** Optimizer steps completed. */
   step: number;
-  bestValLoss: number;
-  bestEpoch: number;
+  readonly cadence: CadenceClock;
+  readonly earlyStopping: EarlyStopping;
   trainEnd: number | null;
   measured: Omit<RunMeasurements, FinalFigures>;
 }
@@ -130,6 +136,9 @@ function prepareRun(config: RunConfig, dataset: ImageDataset, environment: Envir
   const splits = splitDataset(dataset.labels);
   const trainIndices = stratifiedSubset(splits.train, dataset.labels, config.subsetFraction, rng);
   const validationIndices = stratifiedSubset(splits.validation, dataset.labels, config.subsetFraction, rng);
+  // Its own generator, so the sample leaves the data order of earlier versions unchanged.
+  const recalibrationIndices = trainIndices.slice();
+  shuffleInPlace(recalibrationIndices, createRng(config.seed + 1));
   const stepsPerEpoch = Math.floor(trainIndices.length / config.batchSize);
   const microBatch = microBatchSize(config);
 
@@ -146,15 +155,19 @@ function prepareRun(config: RunConfig, dataset: ImageDataset, environment: Envir
   const faults = watchGpuFaults();
   return {
     config, dataset, hooks, rng, trainIndices, validationIndices, microBatch, model, tensorsAtStart, faults,
+    recalibrationIndices: recalibrationIndices.subarray(0, BATCH_NORM_RECALIBRATION_IMAGES),
+    cadence: createCadenceClock({ unit: config.validationUnit, interval: config.validationInterval }),
+    earlyStopping: new EarlyStopping(config.earlyStoppingPatience),
     totalSteps: stepsPerEpoch * config.epochs,
     untilDeviceLost: untilDeviceLost(faults),
     trainStart: now(),
-    source: null, ctx: null, memory: null, step: 0, bestValLoss: Number.POSITIVE_INFINITY, bestEpoch: 0, trainEnd: null,
+    source: null, ctx: null, memory: null, step: 0, trainEnd: null,
     measured: {
       config, environment, startedAt, status: 'done', reason: null,
       model: { name: config.model, params: model.countParams(), batchNormMomentum },
       data: { trainExamples: trainIndices.length, validationExamples: validationIndices.length, stepsPerEpoch, microBatchSize: microBatch },
       stepMs: [], dataMs: [], epochMs: [], curve: [], compileMs: null, timeToTargetMs: null, stoppedEarlyAtEpoch: null,
+      validationMs: 0, recalibrationMs: [],
       logical: null, estimate, budgetBytes: config.memoryBudgetGiB * GIB, budgetWarned: false,
       inference: { msPerExample: null, batch: 0 },
     },
@@ -184,15 +197,22 @@ async function startTraining(run: RunState): Promise<void> {
   run.memory.start();
 }
 
-/** One epoch's steps, then its validation; false when the run stops here. */
+/** One epoch's steps, each followed by the validation the cadence calls for (the last one always); false when the run stops here. */
 async function trainEpoch(run: RunState, epoch: number): Promise<boolean> {
   const epochStart = now();
   const batches = epochBatches(run.trainIndices, run.config.batchSize, run.rng);
-  for (const batch of batches) {
+  for (const [i, batch] of batches.entries()) {
     if (run.hooks.isCancelled()) return false;
     if (!(await trainStep(run, epoch, batch))) return false;
+    const endOfEpoch = i === batches.length - 1;
+    const trainingMs = now() - run.trainStart - run.measured.validationMs;
+    if (!run.cadence.shouldValidate(run.step, trainingMs, endOfEpoch)) continue;
+    const carryOn = await validate(run, epoch);
+    // An epoch lasts to the end of its last validation (unless that was cancelled).
+    if (endOfEpoch && run.measured.curve.at(-1)?.step === run.step) run.measured.epochMs.push(now() - epochStart);
+    if (!carryOn) return false;
   }
-  return validateEpoch(run, epoch, batches, epochStart);
+  return true;
 }
 
 /**
@@ -203,6 +223,9 @@ async function trainStep(run: RunState, epoch: number, batch: Int32Array): Promi
   const { config, hooks, measured } = run;
   const ctx = run.ctx!;
   const memory = run.memory!;
+  setLearningRate(ctx, learningRateAt(
+    { name: config.learningRateSchedule, learningRate: config.learningRate, warmupFraction: config.warmupFraction },
+    run.step, run.totalSteps));
   const t0 = now();
   let outcome: StepOutcome;
   if (run.step === 0) {
@@ -243,29 +266,29 @@ async function trainStep(run: RunState, epoch: number, batch: Int32Array): Promi
 }
 
 /**
- * Recomputes the BatchNorm statistics, validates, records the epoch and applies early stopping; false when the run
- * stops here (cancelled during validation, or stopped early).
+ * Recomputes the BatchNorm statistics from the run's fixed sample, validates on the whole validation subset, records
+ * the validation and applies early stopping (patience in validations); false when the run stops here (cancelled during
+ * validation, or stopped early). Its time counts in the run's wall time and, apart, in validationMs.
  */
-async function validateEpoch(run: RunState, epoch: number, batches: Int32Array[], epochStart: number): Promise<boolean> {
+async function validate(run: RunState, epoch: number): Promise<boolean> {
   const { config, hooks, measured } = run;
-  // The epoch's first shuffled batches: a sample of every class for the BatchNorm statistics.
-  const recalibrationBatches = batches.slice(0, Math.ceil(BATCH_NORM_RECALIBRATION_IMAGES / config.batchSize));
-  const recalibrationImages = Int32Array.from(recalibrationBatches.flatMap((b) => Array.from(b)));
-  recalibrateBatchNorm(run.model, run.source!, recalibrationImages, run.microBatch);
+  const start = now();
+  recalibrateBatchNorm(run.model, run.source!, run.recalibrationIndices, run.microBatch);
+  measured.recalibrationMs.push(now() - start);
   const validation = await run.untilDeviceLost(evaluate(run.model, run.source!, run.validationIndices, hooks.isCancelled));
+  measured.validationMs += now() - start;
   if (!validation) return false;
-  measured.epochMs.push(now() - epochStart);
-  const record = { epoch, valLoss: validation.loss, valAccuracy: validation.accuracy, elapsedMs: now() - run.trainStart };
+  const record: EpochRecord = {
+    epoch, step: run.step, valLoss: validation.loss, valAccuracy: validation.accuracy, elapsedMs: now() - run.trainStart,
+  };
   measured.curve.push(record);
   if (measured.timeToTargetMs === null && record.valAccuracy >= config.targetAccuracy) measured.timeToTargetMs = record.elapsedMs;
   hooks.emit({ type: 'epoch', ...record });
-  if (record.valLoss < run.bestValLoss) {
-    run.bestValLoss = record.valLoss;
-    run.bestEpoch = epoch;
-  } else if (config.earlyStoppingPatience > 0 && epoch - run.bestEpoch >= config.earlyStoppingPatience && epoch < config.epochs) {
+  if (run.earlyStopping.observe(record.valLoss) && run.step < run.totalSteps) {
+    const best = measured.curve[run.earlyStopping.bestValidation - 1]!;
     measured.stoppedEarlyAtEpoch = epoch;
-    measured.reason = `Stopped early after epoch ${epoch}: no lower validation loss for ${config.earlyStoppingPatience} epoch(s) `
-      + `(best at epoch ${run.bestEpoch}).`;
+    measured.reason = `Stopped early at step ${run.step} (epoch ${epoch}): no lower validation loss for `
+      + `${config.earlyStoppingPatience} validation(s) (best at step ${best.step}, epoch ${best.epoch}).`;
     return false;
   }
   return true;
