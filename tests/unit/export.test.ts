@@ -326,6 +326,27 @@ describe('Lightning script', () => {
     expect(tf.train.adam(0.01).getConfig().epsilon).toBe(TFJS_ADAM_EPSILON);
   });
 
+  it('steps the run’s learning-rate schedule after every optimizer step, smooths labels and validates as often', () => {
+    const source = (config: Partial<RunConfig>) => generateLightningScript({ ...defaultRunConfig(), ...config }).source;
+    const constant = source({});
+    expect(constant).toContain('        return optimizer\n');
+    expect(constant).not.toContain('lr_scheduler');
+    expect(constant).toContain('LABEL_SMOOTHING = 0 ');
+    expect(constant).not.toContain('val_check_interval');
+    const oneCycle = source({ learningRateSchedule: 'one-cycle', warmupFraction: 0.3, labelSmoothing: 0.1 });
+    expect(oneCycle).toContain('torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=LEARNING_RATE, total_steps=total_steps,');
+    expect(oneCycle).toContain('div_factor=25, final_div_factor=10000');
+    expect(oneCycle).toContain('"interval": "step"');
+    expect(oneCycle).toContain('WARMUP_FRACTION = 0.3 ');
+    expect(oneCycle).toContain('LABEL_SMOOTHING = 0.1 ');
+    expect(oneCycle).toContain('label_smoothing=LABEL_SMOOTHING if stage == "train" else 0.0');
+    const cosine = source({ learningRateSchedule: 'warmup-cosine', validationUnit: 'steps', validationInterval: 25, batchSize: 64, accumulationSteps: 2 });
+    expect(cosine).toContain('torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1 / warmup');
+    expect(cosine).toContain('torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total_steps - warmup))');
+    // 25 optimizer steps of 2 micro-batches: Lightning counts micro-batches.
+    expect(cosine).toContain('val_check_interval=50,\n        check_val_every_n_epoch=None,');
+  });
+
   describe.each(MODEL_NAMES)('%s', (model) => {
     it.each(INPUTS)('embeds the tfjs model’s layer shapes for $name input', ({ dataset, data, shape, numClasses }) => {
       const built = MODEL_BUILDERS[model].build(shape, numClasses, createRng(1));

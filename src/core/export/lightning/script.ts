@@ -10,6 +10,7 @@
 import { microBatchSize, validateRunConfig, type RunConfig } from '../../config';
 import { SPLIT_FRACTIONS, SPLIT_SEED } from '../../data/splits';
 import { BATCH_NORM_MOMENTUM, BATCH_NORM_RECALIBRATION_IMAGES, MODEL_CATALOG } from '../../models/catalog';
+import { ONE_CYCLE_DIV_FACTOR, ONE_CYCLE_FINAL_DIV_FACTOR } from '../../train/schedule';
 import { TORCH_ARCHITECTURES, pythonClasses, type LayerShape } from './architectures';
 import type { InputShape } from '../../models/types';
 
@@ -130,6 +131,46 @@ function cudaCheck(requirement: string, devices: number): string {
 `;
 }
 
+/** The learning-rate scheduler configure_optimizers returns, stepped after every optimizer step; null for constant. */
+function schedulerLines(config: RunConfig): string | null {
+  // The same schedules as src/core/train/schedule.ts: warm-up as LinearLR(1/W, 1, W−1), i.e. lr·(step+1)/W.
+  if (config.learningRateSchedule === 'warmup-cosine') {
+    return `warmup = max(1, round(WARMUP_FRACTION * total_steps))
+        scheduler = torch.optim.lr_scheduler.SequentialLR(optimizer, milestones=[warmup], schedulers=[
+            torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1 / warmup, end_factor=1.0, total_iters=max(1, warmup - 1)),
+            torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, total_steps - warmup)),
+        ])`;
+  }
+  if (config.learningRateSchedule === 'one-cycle') {
+    return `scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=LEARNING_RATE, total_steps=total_steps,
+                                                        pct_start=WARMUP_FRACTION, anneal_strategy="cos",
+                                                        div_factor=${ONE_CYCLE_DIV_FACTOR}, final_div_factor=${ONE_CYCLE_FINAL_DIV_FACTOR},
+                                                        cycle_momentum=False)`;
+  }
+  return null;
+}
+
+/** The Trainer arguments for the run's validation cadence, and what differs from the app's. */
+function validationCadence(config: RunConfig): { trainerArgument: string; note: string } {
+  if (config.validationUnit === 'steps') {
+    // With check_val_every_n_epoch=None Lightning counts val_check_interval in training batches (micro-batches) over
+    // the whole run, as the app counts optimizer steps.
+    return {
+      trainerArgument: `\n        val_check_interval=${config.validationInterval * config.accumulationSteps},\n        check_val_every_n_epoch=None,`,
+      note: `Validation: every ${config.validationInterval} optimizer steps over the whole run, as in the app; Lightning `
+        + 'adds none at an epoch\'s end (the app does).',
+    };
+  }
+  if (config.validationUnit === 'seconds') {
+    return {
+      trainerArgument: '',
+      note: `Validation: Lightning has no time-based cadence, so once per epoch (the app validated every `
+        + `${config.validationInterval} s of training as well).`,
+    };
+  }
+  return { trainerArgument: '', note: 'Validation: at every epoch\'s end, as in the app.' };
+}
+
 function precisionComment(config: RunConfig): string {
   switch (config.precision) {
     case 'fp32': return 'float32 throughout, as in the browser run';
@@ -171,6 +212,8 @@ export function generateLightningScript(config: RunConfig, options: LightningScr
   const cuda = cudaRequirement(config, devices);
   const generatedBy = `WebGPU Training Playground${options.appVersion ? ` ${options.appVersion}` : ''}`;
   const configLines = JSON.stringify(config, null, 2).split('\n').map((line) => `    ${line}`).join('\n');
+  const scheduler = schedulerLines(config);
+  const cadence = validationCadence(config);
 
   const callbacks = ['TimeToTarget()'];
   if (config.earlyStoppingPatience > 0) {
@@ -192,6 +235,7 @@ What differs from the browser run:
 - Data: ${source.note} Same split fractions, split seed and subset fraction, not the same images.
 - Precision: ${precisionComment(config)}.
 - Devices: ${devicesNote(config, devices)}.
+- ${cadence.note}
 
 Needs: torch, torchvision and PyTorch Lightning 2.x (pip install torch torchvision "lightning>=2.0").
 """
@@ -222,7 +266,9 @@ NUM_CLASSES = ${data.numClasses}
 BATCH_SIZE = ${config.batchSize}  # samples per optimizer step (per device)
 ACCUMULATION_STEPS = ${accumulation}  # micro-batches per optimizer step
 MICRO_BATCH_SIZE = BATCH_SIZE // ACCUMULATION_STEPS  # ${microBatchSize(config)}: what one forward/backward pass holds
-LEARNING_RATE = ${config.learningRate}
+LEARNING_RATE = ${config.learningRate}  # ${scheduler ? `the peak of the ${config.learningRateSchedule} schedule` : 'constant'}
+WARMUP_FRACTION = ${config.warmupFraction}  # share of the steps warming up (warmup-cosine) or rising (one-cycle)
+LABEL_SMOOTHING = ${config.labelSmoothing}  # training loss only; validation loss is plain cross-entropy, as in the app
 SEED = ${config.seed}
 SUBSET_FRACTION = ${config.subsetFraction}
 TARGET_ACCURACY = ${config.targetAccuracy}
@@ -392,7 +438,7 @@ class Classifier(pl.LightningModule):
     def step(self, batch, stage):
         images, labels = batch
         logits = self(images)
-        loss = F.cross_entropy(logits, labels)
+        loss = F.cross_entropy(logits, labels, label_smoothing=LABEL_SMOOTHING if stage == "train" else 0.0)
         accuracy = (logits.argmax(dim=1) == labels).float().mean()
         self.log(f"{stage}_loss", loss, prog_bar=True, sync_dist=stage == "val")
         self.log(f"{stage}_acc", accuracy, prog_bar=True, sync_dist=stage == "val")
@@ -405,7 +451,10 @@ class Classifier(pl.LightningModule):
         self.step(batch, "val")
 
     def configure_optimizers(self):
-        return torch.optim.Adam(self.parameters(), lr=LEARNING_RATE, betas=(0.9, 0.999), eps=${TFJS_ADAM_EPSILON})
+        optimizer = torch.optim.Adam(self.parameters(), lr=LEARNING_RATE, betas=(0.9, 0.999), eps=${TFJS_ADAM_EPSILON})
+${scheduler ? `        total_steps = self.trainer.estimated_stepping_batches  # optimizer steps of the whole run
+        ${scheduler}
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}` : '        return optimizer'}
 
 
 class TimeToTarget(pl.Callback):
@@ -440,7 +489,7 @@ def main():
 ${cuda ? cudaCheck(cuda, devices) : ''}
     trainer = pl.Trainer(
         max_epochs=${config.epochs},
-        accumulate_grad_batches=${accumulation},
+        accumulate_grad_batches=${accumulation},${cadence.trainerArgument}
         precision=${pyString(halfPrecision ? '16-mixed' : '32-true')},
         devices=${devices},
         strategy=${pyString(devices > 1 ? 'ddp' : 'auto')},
