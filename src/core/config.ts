@@ -4,6 +4,8 @@
  */
 
 import { USER_DATASET_ID_PATTERN, type UserDatasetId } from './data/user-dataset-id';
+import { VALIDATION_UNITS, type ValidationUnit } from './train/cadence';
+import { LEARNING_RATE_SCHEDULES, type LearningRateScheduleName } from './train/schedule';
 
 /** Datasets shipped with the app as files in public/data (written by scripts/prepare-data.mjs). */
 export const SHIPPED_DATASET_IDS = ['mnist', 'fashion-mnist'] as const;
@@ -67,8 +69,16 @@ export interface RunConfig {
   targetAccuracy: number;
   /** GPU memory budget in GiB: warn at 7.5/8 of it, stop the run above it. */
   memoryBudgetGiB: number;
-  /** Stop after this many epochs without a better validation loss; 0 = never stop early. */
+  /** Stop after this many validations without a better validation loss; 0 = never stop early. */
   earlyStoppingPatience: number;
+  /** Validate every validationInterval optimizer steps or seconds of training, or per epoch; every epoch's end always. */
+  validationUnit: ValidationUnit;
+  validationInterval: number;
+  learningRateSchedule: LearningRateScheduleName;
+  /** Share of the steps spent warming up (warmup-cosine) or rising to the peak (one-cycle). */
+  warmupFraction: number;
+  /** ε of label smoothing: targets (1 − ε)·one-hot + ε/classes; 0 = none. */
+  labelSmoothing: number;
 }
 
 interface FieldBase<T> {
@@ -153,7 +163,29 @@ export const RUN_CONFIG_FIELDS: FieldTable = {
   },
   earlyStoppingPatience: {
     kind: 'int', min: 0, max: 100, default: 0, label: 'Early-stopping patience',
-    help: 'Epochs without a lower validation loss before the run stops (0 = off).',
+    help: 'Validations without a lower validation loss before the run stops (0 = off).',
+  },
+  validationUnit: {
+    kind: 'enum', values: VALIDATION_UNITS, default: 'epoch', label: 'Validate every',
+    help: 'Validate on the whole validation subset every N steps, every N seconds of training, or per epoch; '
+      + 'every epoch\'s end validates too. Time to target and early stopping use these validations.',
+  },
+  validationInterval: {
+    kind: 'number', min: 0, minExclusive: true, max: 100_000, step: 1, default: 25, label: 'Validation interval',
+    help: 'N of "validate every": optimizer steps (a whole number) or seconds of training; unused per epoch.',
+  },
+  learningRateSchedule: {
+    kind: 'enum', values: LEARNING_RATE_SCHEDULES, default: 'constant', label: 'Learning-rate schedule',
+    help: 'constant; warmup-cosine: linear warm-up, then cosine decay to 0; one-cycle: from lr/25 up to lr, then down '
+      + '(PyTorch OneCycleLR). The learning rate is the peak.',
+  },
+  warmupFraction: {
+    kind: 'number', min: 0, max: 1, step: 0.05, default: 0.1, label: 'Warm-up fraction',
+    help: 'Share of the steps spent warming up (warmup-cosine) or rising to the peak (one-cycle); unused when constant.',
+  },
+  labelSmoothing: {
+    kind: 'number', min: 0, max: 0.5, step: 0.05, default: 0, label: 'Label smoothing',
+    help: 'ε: train against (1 − ε)·one-hot + ε/classes (PyTorch label_smoothing); 0 = none.',
   },
 };
 
@@ -236,6 +268,13 @@ export function validateRunConfig(input: unknown): ConfigValidation {
       field: 'precision',
       message: 'fp16-activations packs two halves into each 32-bit word, which the WebGL backend cannot store (its '
         + 'textures hold int32 tensors as floats): choose backend webgpu (or auto, or cpu), or precision fp16-storage on WebGL.',
+    });
+  }
+  if (candidate.validationUnit === 'steps' && !Number.isInteger(candidate.validationInterval)
+    && !errors.some((e) => e.field === 'validationInterval')) {
+    errors.push({
+      field: 'validationInterval',
+      message: `Validating every ${candidate.validationInterval} steps needs a whole number of steps (e.g. ${Math.max(1, Math.round(candidate.validationInterval))}).`,
     });
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config: candidate };

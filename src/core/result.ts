@@ -75,11 +75,15 @@ export interface RunMemory {
   leakedTensors: number;
 }
 
+/** One validation (config.validationUnit says how often they happen; every epoch's end is one). */
 export interface EpochRecord {
+  /** The epoch it happened in. */
   epoch: number;
+  /** Optimizer steps completed before it; absent in results from links or from before validation cadence existed. */
+  step?: number;
   valLoss: number;
   valAccuracy: number;
-  /** Wall time from the start of training to the end of this epoch's validation. */
+  /** Wall time from the start of training to the end of this validation, earlier validations included. */
   elapsedMs: number;
 }
 
@@ -109,9 +113,18 @@ export interface RunResult {
     /** Median CPU time per step spent preparing input batches (conversion and upload calls, or gather dispatch). */
     medianDataMs: number | null;
     epochMs: number[];
-    /** Training loop wall time, validation included. */
+    /** Training loop wall time, validation included (as DAWNBench counts it). */
     totalMs: number;
-    /** Wall time to the first validation at or above config.targetAccuracy; null = not reached. */
+    /**
+     * The parts of totalMs: training steps, and validations (BatchNorm recalibration included); with the number of
+     * validations and the median time of one recalibration from its fixed sample. Absent in results shared by link
+     * or recorded before validation cadence existed.
+     */
+    trainingMs?: number;
+    validationMs?: number;
+    validations?: number;
+    medianRecalibrationMs?: number | null;
+    /** Wall time, validation included, to the first validation at or above config.targetAccuracy; null = not reached. */
     timeToTargetMs: number | null;
   };
   memory: RunMemory;
@@ -128,7 +141,7 @@ export interface RunResult {
     bestValAccuracy: number | null;
     reachedTarget: boolean;
     curve: EpochRecord[];
-    /** Early stopping ended the run after this epoch (its reason says why); null when it ran every epoch. */
+    /** Early stopping ended the run in this epoch (its reason says at which step); null when it ran every epoch. */
     stoppedEarlyAtEpoch: number | null;
   };
 }

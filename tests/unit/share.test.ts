@@ -80,7 +80,7 @@ function randomNumber(spec: LooseSpec, rng: Rng): number {
   else if (choice === 2) value = min + rng.next() * Math.min(max - min, 100);
   else value = min + (max - min) * rng.next() ** 8;
   if (spec.kind === 'int') value = Math.min(max, Math.round(value));
-  else if (rng.int(2) === 0) value = Number(value.toFixed(rng.int(6)));
+  else if (rng.int(2) === 0) value = Math.min(max, Number(value.toFixed(rng.int(6))));
   return spec.minExclusive && value <= min ? max : value;
 }
 
@@ -212,6 +212,10 @@ const V1_BASE: RunConfig = {
   dataset: 'fashion-mnist', model: 'cnn-small', backend: 'auto', batchSize: 32, accumulationSteps: 1, precision: 'fp32',
   dataPipeline: 'gpu-resident', epochs: 2, subsetFraction: 0.1, learningRate: 0.001, seed: 7, targetAccuracy: 0.5,
   memoryBudgetGiB: 8, earlyStoppingPatience: 1,
+  // Fields added after version 1 decode to the behaviour links had then: per-epoch validation, constant rate, no smoothing.
+  validationUnit: 'epoch', validationInterval: 25, learningRateSchedule: 'constant', warmupFraction: 0.1, labelSmoothing: 0,
+  // Every run before the engine field trained on tfjs's kernels, although new configurations default to fused.
+  engine: 'tfjs',
 };
 
 describe('versions', () => {

@@ -65,6 +65,11 @@ const RUN_CONFIG_SHORT_KEYS: Record<keyof RunConfig, string> = {
   targetAccuracy: 't',
   memoryBudgetGiB: 'mb',
   earlyStoppingPatience: 'es',
+  validationUnit: 'vu',
+  validationInterval: 'vi',
+  learningRateSchedule: 'ls',
+  warmupFraction: 'wu',
+  labelSmoothing: 'sm',
 };
 
 /** Values per numeric sweep axis; enum axes can list each of their values once. */
