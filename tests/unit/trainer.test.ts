@@ -8,6 +8,8 @@ import { MODEL_BUILDERS } from '../../src/core/models';
 import { createRng } from '../../src/core/rng';
 import { initBackend } from '../../src/core/train/backend';
 import { cpuUploadSource } from '../../src/core/train/batches';
+import { recalibrateBatchNorm } from '../../src/core/train/batch-norm-statistics';
+import { BATCH_NORM_RECALIBRATION_IMAGES } from '../../src/core/models/catalog';
 import { roundToFloat16 } from '../../src/core/train/precision';
 import { HALF_FLOAT_ADAM_EPSILON, accumulatedGradients, createStepContext } from '../../src/core/train/optimizer-step';
 import { runTraining } from '../../src/core/train/trainer';
@@ -99,7 +101,37 @@ describe('training loop on the tfjs CPU backend', () => {
     const best = Math.min(...curve.slice(0, -1).map((r) => r.valLoss));
     expect(curve.at(-1)!.valLoss).toBeGreaterThanOrEqual(best);
     expect(result.status).toBe('done');
-    expect(result.reason).toMatch(/^Stopped early after epoch \d+: no lower validation loss for 1 epoch/);
+    expect(result.reason).toMatch(/^Stopped early at step \d+ \(epoch \d+\): no lower validation loss for 1 validation/);
+  });
+
+  it('validates every N steps and at every epoch end; the curve, time to target and timing follow those validations', async () => {
+    const { result, events } = await train({ epochs: 2, validationUnit: 'steps', validationInterval: 3, targetAccuracy: 0.05 });
+    const perEpoch = result.data.stepsPerEpoch;
+    const total = perEpoch * 2;
+    const expected = Array.from({ length: total }, (_, i) => i + 1).filter((step) => step % 3 === 0 || step % perEpoch === 0);
+    const curve = result.accuracy.curve;
+    expect(curve.map((r) => r.step)).toEqual(expected);
+    expect(curve.map((r) => r.epoch)).toEqual(expected.map((step) => Math.ceil(step / perEpoch)));
+    expect(events.filter((e) => e.type === 'epoch')).toHaveLength(expected.length);
+    // Time to target is the first validation at or above it (a 5 % target: the first one).
+    expect(result.timing.timeToTargetMs).toBe(curve[0]!.elapsedMs);
+    expect(result.timing.validations).toBe(expected.length);
+    expect(result.timing.validationMs).toBeGreaterThan(0);
+    expect(result.timing.trainingMs! + result.timing.validationMs!).toBeCloseTo(result.timing.totalMs, 6);
+    expect(result.timing.epochMs).toHaveLength(2);
+  });
+
+  it('reports the cost of one BatchNorm recalibration from the fixed sample (resnet-mini, CPU; reported, not asserted)', () => {
+    const model = MODEL_BUILDERS['resnet-mini'].build({ height: 28, width: 28, channels: 1 }, 10, createRng(1));
+    const source = cpuUploadSource(dataset);
+    const sample = Int32Array.from({ length: BATCH_NORM_RECALIBRATION_IMAGES }, (_, i) => i);
+    const start = performance.now();
+    const images = recalibrateBatchNorm(model, source, sample, 32);
+    const ms = performance.now() - start;
+    console.log(`BatchNorm recalibration, resnet-mini, ${images} images at micro-batch 32, CPU backend: ${ms.toFixed(0)} ms per validation`);
+    expect(images).toBe(BATCH_NORM_RECALIBRATION_IMAGES);
+    source.dispose();
+    model.dispose();
   });
 
   it('measures inference latency per example after a finished run, outside the training wall time', async () => {
