@@ -56,16 +56,20 @@ export interface BackendOptions {
   webglFloat16Textures?: boolean;
 }
 
+/** Loads the WebGL backend only when a run tries it (a WebGPU run, `auto` included, never fetches it). */
+async function startWebGl(options: BackendOptions): Promise<boolean> {
+  await import('@tensorflow/tfjs-backend-webgl');
+  // Read by the WebGL backend when it creates its first texture: it must be set before that backend starts.
+  if (options.webglFloat16Textures) tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
+  return tf.setBackend('webgl');
+}
+
 /**
  * Initialises one tfjs backend. `auto` tries WebGPU, then WebGL, then CPU and records why each was skipped;
  * a backend picked by hand that is unavailable is an error, so numbers are never silently from another path.
  */
 export async function initBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<Environment> {
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
-  // Loaded only when it may run (its kernels are half of tfjs's size); it registers its flags, read below.
-  if (order.includes('webgl') || options.webglFloat16Textures) await import('@tensorflow/tfjs-backend-webgl');
-  // Read by the WebGL backend when it creates its first texture: it must be set before that backend starts.
-  if (options.webglFloat16Textures) tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
   const attempts: BackendAttempt[] = [];
   for (const backend of order) {
     let adapter: AdapterInfo | null = null;
@@ -75,8 +79,10 @@ export async function initBackend(choice: BackendChoice, options: BackendOptions
         const result = await tryWebGpu();
         if (result.ok) adapter = result.adapter;
         else failure = result.detail;
-      } else if (!(await tf.setBackend(backend))) {
-        failure = backend === 'webgl' ? 'WebGL is not available here (no WebGL2 context could be created).' : 'tfjs could not start its CPU backend.';
+      } else if (backend === 'webgl' && !(await startWebGl(options))) {
+        failure = 'WebGL is not available here (no WebGL2 context could be created).';
+      } else if (backend === 'cpu' && !(await tf.setBackend('cpu'))) {
+        failure = 'tfjs could not start its CPU backend.';
       }
     } catch (error) {
       failure = `${backend} failed to initialise: ${(error as Error).message}`;
