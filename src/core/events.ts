@@ -31,6 +31,8 @@ export interface StepEvent {
   loss: number;
   accuracy: number;
   stepMs: number;
+  /** per-step: this step's own wall time; window: the wall time between two fused-engine read-backs over their steps. */
+  stepTimeSource: 'per-step' | 'window';
   /** CPU time of this step spent preparing its input batches. */
   dataMs: number;
   /** The loss scaler skipped this update (inf/NaN gradients). */

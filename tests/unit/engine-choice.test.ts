@@ -4,7 +4,7 @@ import { defaultRunConfig, validateRunConfig } from '../../src/core/config';
 import {
   EXPERIMENT_SPEC, decodeExperimentLink, defaultExperimentState, encodeExperimentLink, type ExperimentState,
 } from '../../src/core/share';
-import { decodeWithSpec, encodeWithSpec } from '../../src/core/share/schema';
+import { DecodeReport, decodeWithSpec, encodeWithSpec } from '../../src/core/share/schema';
 import { candidateId, candidateLabel, expandSweep, quickValidationSweep } from '../../src/core/sweep';
 
 function roundTrip(state: ExperimentState): ExperimentState {
@@ -37,7 +37,7 @@ describe('engine choice', () => {
     const encoded = encodeWithSpec(EXPERIMENT_SPEC, state) as { sw: { b: Record<string, unknown>; a: Record<string, unknown> } };
     delete encoded.sw.b.en;
     delete encoded.sw.a.en;
-    const decoded = decodeWithSpec(EXPERIMENT_SPEC, encoded, state, 'link', { warn: () => {} });
+    const decoded = decodeWithSpec(EXPERIMENT_SPEC, encoded, state, 'link', new DecodeReport());
     if (!decoded.ok) throw new Error(decoded.problem);
     expect(decoded.value.sweep.base.engine).toBe('tfjs');
     expect(decoded.value.sweep.axes.engine).toEqual(['tfjs']);

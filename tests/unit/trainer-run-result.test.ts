@@ -16,6 +16,7 @@ function measurements(overrides: Partial<RunMeasurements> = {}): RunMeasurements
     startedAt: '2026-12-05T19:00:00.000Z',
     status: 'done',
     reason: null,
+    engine: { requested: 'fused', ran: 'tfjs', reason: 'not covered', stepTimeSource: 'per-step', dispatchesPerStep: null },
     model: { name: 'mlp', params: 1000, batchNormMomentum: null },
     data: { trainExamples: 640, validationExamples: 80, stepsPerEpoch: 10, microBatchSize: 64 },
     stepMs: [900, 100, 300, 200],

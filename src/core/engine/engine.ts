@@ -200,6 +200,11 @@ export class FusedEngine {
     this.device.queue.submit([encoder.finish()]);
   }
 
+  /** Distinct GPU programs compile() creates or takes from the cache (for a progress line before it runs). */
+  get programCount(): number {
+    return new Set([...this.microSpecs, this.stepSpec].map((spec) => spec.code)).size;
+  }
+
   /** Creates every pipeline the engine runs, in parallel (or takes it from the device's cache), and the bind groups. */
   async compile(): Promise<CompileReport> {
     const start = performance.now();

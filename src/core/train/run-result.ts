@@ -4,7 +4,7 @@ import type { Environment } from '../environment';
 import type { LogicalPeak } from '../measure/logical-peak';
 import type { MemorySample, MemorySnapshot } from '../measure/memory-snapshot';
 import { quantile, summarizeStepTimes } from '../measure/stats';
-import type { EpochRecord, LossScalerSummary, RunMemory, RunResult, RunStatus } from '../result';
+import type { EngineReport, EpochRecord, LossScalerSummary, RunMemory, RunResult, RunStatus } from '../result';
 
 /** Everything a run measured, as plain values. */
 export interface RunMeasurements {
@@ -13,6 +13,7 @@ export interface RunMeasurements {
   startedAt: string;
   status: RunStatus;
   reason: string | null;
+  engine: EngineReport;
   model: RunResult['model'];
   data: RunResult['data'];
   /** Wall time of each optimizer step, and the part of it spent preparing input batches. */
@@ -51,6 +52,7 @@ export function buildRunResult(m: RunMeasurements): RunResult {
     status: m.status,
     reason: m.reason,
     startedAt: m.startedAt,
+    engine: m.engine,
     model: m.model,
     data: m.data,
     timing: {

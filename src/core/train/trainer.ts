@@ -18,6 +18,7 @@ import { adjustBatchNormMomentum, recalibrateBatchNorm } from './batch-norm-stat
 import { createBatchSource, type BatchSource } from './batches';
 import { EarlyStopping, createCadenceClock, type CadenceClock } from './cadence';
 import { EVAL_BATCH, evalBatchSums, evaluate, measureInference } from './evaluation';
+import { FusedTraining, engineReport, fusedEngineRefusal, type FinishedStep } from './fused-training';
 import { untilDeviceLost, watchGpuFaults, type GpuFaultWatch } from './gpu-faults';
 import {
   accumulatedGradients, createStepContext, optimizerStep, setLearningRate, type StepContext, type StepOutcome,
@@ -120,6 +121,8 @@ interface RunState {
   readonly trainStart: number;
   source: BatchSource | null;
   ctx: StepContext | null;
+  /** The fused engine when it trains this run (config.engine fused and covered); null for tfjs's kernels. */
+  fused: FusedTraining | null;
   memory: MemoryInstrument | null;
   /** Optimizer steps completed. */
   step: number;
@@ -161,9 +164,9 @@ function prepareRun(config: RunConfig, dataset: ImageDataset, environment: Envir
     totalSteps: stepsPerEpoch * config.epochs,
     untilDeviceLost: untilDeviceLost(faults),
     trainStart: now(),
-    source: null, ctx: null, memory: null, step: 0, trainEnd: null,
+    source: null, ctx: null, fused: null, memory: null, step: 0, trainEnd: null,
     measured: {
-      config, environment, startedAt, status: 'done', reason: null,
+      config, environment, startedAt, status: 'done', reason: null, engine: engineReport(config, fusedEngineRefusal(config, model)),
       model: { name: config.model, params: model.countParams(), batchNormMomentum },
       data: { trainExamples: trainIndices.length, validationExamples: validationIndices.length, stepsPerEpoch, microBatchSize: microBatch },
       stepMs: [], dataMs: [], epochMs: [], curve: [], compileMs: null, timeToTargetMs: null, stoppedEarlyAtEpoch: null,
@@ -188,9 +191,19 @@ async function startTraining(run: RunState): Promise<void> {
     type: 'ready', environment: measured.environment, model: measured.model,
     data: { ...measured.data, totalSteps: run.totalSteps }, memoryEstimate: measured.estimate,
   });
-  hooks.emit({ type: 'progress', stage: 'compile', message: 'Compiling GPU shaders', fraction: null });
-  measured.compileMs = await precompileShaders(config, dataset, source, trainIndices.subarray(0, config.batchSize),
-    validationIndices.subarray(0, EVAL_BATCH));
+  if (measured.engine.ran === 'fused') {
+    // The engine's buffers are taken here, before the instrument starts: its peak counts them (it is absolute).
+    const compileStart = now();
+    run.fused = await FusedTraining.create(config, run.model, source, (programs) => hooks.emit({
+      type: 'progress', stage: 'compile', message: `Compiling ${programs} GPU programs`, fraction: null,
+    }));
+    measured.compileMs = now() - compileStart;
+    measured.engine.dispatchesPerStep = run.fused.engine.dispatchesPerStep;
+  } else {
+    hooks.emit({ type: 'progress', stage: 'compile', message: 'Compiling GPU shaders', fraction: null });
+    measured.compileMs = await precompileShaders(config, dataset, source, trainIndices.subarray(0, config.batchSize),
+      validationIndices.subarray(0, EVAL_BATCH));
+  }
   // The peak counts from here: weights, optimizer state and resident data, not the throwaway compile pass. The
   // profiled first step is inside it and peaks lower than the unprofiled steps after it (docs/architecture.md, "Memory").
   run.memory = createMemoryInstrument();
@@ -220,9 +233,9 @@ async function trainEpoch(run: RunState, epoch: number): Promise<boolean> {
  * fault and on a loss that is not finite.
  */
 async function trainStep(run: RunState, epoch: number, batch: Int32Array): Promise<boolean> {
-  const { config, hooks, measured } = run;
+  if (run.fused) return fusedTrainStep(run, epoch, batch);
+  const { config, measured } = run;
   const ctx = run.ctx!;
-  const memory = run.memory!;
   setLearningRate(ctx, learningRateAt(
     { name: config.learningRateSchedule, learningRate: config.learningRate, warmupFraction: config.warmupFraction },
     run.step, run.totalSteps));
@@ -238,14 +251,48 @@ async function trainStep(run: RunState, epoch: number, batch: Int32Array): Promi
   } else {
     outcome = await run.untilDeviceLost(optimizerStep(ctx, batch));
   }
-  const ms = now() - t0;
-  const { loss, accuracy, skipped, dataMs } = outcome!;
-  measured.stepMs.push(ms);
+  const stepMs = now() - t0;
+  return recordStep(run, epoch, { ...outcome!, step: ++run.step, stepMs });
+}
+
+/** The fused engine's step: queued, and the steps whose metrics came back recorded (a few steps late). */
+async function fusedTrainStep(run: RunState, epoch: number, batch: Int32Array): Promise<boolean> {
+  const finished = await run.untilDeviceLost(run.fused!.step(batch));
+  run.step++;
+  throwOnFault(run);
+  return recordFusedSteps(run, epoch, finished);
+}
+
+function recordFusedSteps(run: RunState, epoch: number, finished: FinishedStep[]): boolean {
+  return finished.every((done) => recordStep(run, epoch, { ...done, skipped: false }));
+}
+
+/** Reads back every queued fused step and writes the engine's weights into the model (before validation and inference). */
+async function syncFusedEngine(run: RunState, epoch: number): Promise<boolean> {
+  if (!run.fused) return true;
+  const carryOn = recordFusedSteps(run, epoch, await run.untilDeviceLost(run.fused.readBack()));
+  run.fused.engine.syncToModel();
+  return carryOn;
+}
+
+function throwOnFault(run: RunState): void {
+  const fault = run.faults?.fault();
+  if (fault) throw new Error(fault);
+}
+
+/** A finished step's event and memory sample; false when it went over the memory budget. Throws on a GPU fault or a non-finite loss. */
+function recordStep(
+  run: RunState, epoch: number,
+  { step, loss, accuracy, stepMs, dataMs, skipped }: StepOutcome & { step: number; stepMs: number },
+): boolean {
+  const { config, hooks, measured } = run;
+  const memory = run.memory!;
+  measured.stepMs.push(stepMs);
   measured.dataMs.push(dataMs);
-  const step = ++run.step;
   hooks.emit({
-    type: 'step', epoch, step, totalSteps: run.totalSteps, loss, accuracy, stepMs: ms, dataMs, skipped,
-    lossScale: ctx.scaler?.scale ?? null, sinceStartMs: hooks.sinceStartMs?.() ?? now() - run.trainStart,
+    type: 'step', epoch, step, totalSteps: run.totalSteps, loss, accuracy, stepMs, dataMs, skipped,
+    stepTimeSource: measured.engine.stepTimeSource,
+    lossScale: run.ctx!.scaler?.scale ?? null, sinceStartMs: hooks.sinceStartMs?.() ?? now() - run.trainStart,
   });
   const sample = memory.sample(step);
   if (sample) {
@@ -259,8 +306,7 @@ async function trainStep(run: RunState, epoch: number, batch: Int32Array): Promi
     }
     measured.budgetWarned ||= level === 'warning';
   }
-  const fault = run.faults?.fault();
-  if (fault) throw new Error(fault);
+  throwOnFault(run);
   if (!Number.isFinite(loss)) throw new Error(`The loss became ${loss} at step ${step}: training diverged; lower the learning rate.`);
   return true;
 }
@@ -272,11 +318,13 @@ async function trainStep(run: RunState, epoch: number, batch: Int32Array): Promi
  */
 async function validate(run: RunState, epoch: number): Promise<boolean> {
   const { config, hooks, measured } = run;
+  if (!(await syncFusedEngine(run, epoch))) return false;
   const start = now();
   recalibrateBatchNorm(run.model, run.source!, run.recalibrationIndices, run.microBatch);
   measured.recalibrationMs.push(now() - start);
   const validation = await run.untilDeviceLost(evaluate(run.model, run.source!, run.validationIndices, hooks.isCancelled));
   measured.validationMs += now() - start;
+  run.fused?.restartWindow();
   if (!validation) return false;
   const record: EpochRecord = {
     epoch, step: run.step, valLoss: validation.loss, valAccuracy: validation.accuracy, elapsedMs: now() - run.trainStart,
@@ -318,6 +366,7 @@ function releaseRun(run: RunState): void {
   run.faults?.dispose();
   run.memory?.stop();
   run.ctx?.optimizer.dispose();
+  run.fused?.dispose();
   run.source?.dispose();
   run.model.dispose();
 }
