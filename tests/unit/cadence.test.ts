@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EarlyStopping, createCadenceClock, timeToTarget } from '../../src/core/train/cadence';
+import { EarlyStopping, createCadenceClock, describeCadence, timeToTarget } from '../../src/core/train/cadence';
 
 /** The steps after which a clock validates, for `steps` steps of `msPerStep` each and epochs of `stepsPerEpoch`. */
 function validatedSteps(clock: ReturnType<typeof createCadenceClock>, steps: number, stepsPerEpoch: number, msPerStep: number) {
@@ -22,6 +22,14 @@ describe('validation cadence', () => {
   it('seconds: once T seconds of training passed since the previous validation, an epoch end restarting the count', () => {
     // 300 ms per step, T = 1 s: 1.2 s (step 4), 2.4 s (8), epoch end at 10 (3.0 s), then 4.2 s (14), …
     expect(validatedSteps(createCadenceClock({ unit: 'seconds', interval: 1 }), 20, 10, 300)).toEqual([4, 8, 10, 14, 18, 20]);
+  });
+});
+
+describe('the cadence in words', () => {
+  it('names the unit and the epoch ends', () => {
+    expect(describeCadence({ unit: 'steps', interval: 25 })).toBe("every 25 steps and at each epoch's end");
+    expect(describeCadence({ unit: 'seconds', interval: 2.5 })).toBe("every 2.5 s of training and at each epoch's end");
+    expect(describeCadence({ unit: 'epoch', interval: 25 })).toBe("at each epoch's end");
   });
 });
 

@@ -59,3 +59,10 @@ export class EarlyStopping {
     return this.patience > 0 && this.validations - this.bestValidation >= this.patience;
   }
 }
+
+/** The cadence in words, e.g. "every 25 steps and at each epoch's end" (results from before the setting: per epoch). */
+export function describeCadence(cadence: ValidationCadence): string {
+  if (cadence.unit === 'steps') return `every ${cadence.interval} step${cadence.interval === 1 ? '' : 's'} and at each epoch's end`;
+  if (cadence.unit === 'seconds') return `every ${cadence.interval} s of training and at each epoch's end`;
+  return "at each epoch's end";
+}
