@@ -202,8 +202,8 @@ describe('decision checklist', () => {
   it('states the resource bounds and every candidate with its outcome', () => {
     expect(checklist).toContain('- [x] GPU memory budget: 8 GiB per configuration (warning at 7.5 GiB, stopped above the budget)');
     expect(checklist).toContain('- [x] Time per configuration: at most 2 min');
-    expect(checklist).toContain('3 configurations (architecture × batch × accumulation × precision × data pipeline × backend):');
-    expect(checklist).toContain('| cnn-small | cnn-small | 32 (1 × 32) | fp32 | gpu-resident | auto | done |');
+    expect(checklist).toContain('3 configurations (architecture × batch × accumulation × precision × data pipeline × backend × engine):');
+    expect(checklist).toContain('| cnn-small | cnn-small | 32 (1 × 32) | fp32 | gpu-resident | auto | fused | done |');
     const unbounded = decisionChecklist({ sweep, matrix, evaluation, date: new Date(0), environment: null });
     expect(unbounded).toContain('- [ ] Time per configuration: not set');
     expect(unbounded).toContain('- Environment: not recorded');

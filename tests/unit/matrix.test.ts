@@ -358,6 +358,9 @@ describe('matrixFromRuns', () => {
     const matrix = matrixFromRuns(entries);
     expect(Object.fromEntries(matrix.criteria.map((c) => [c.id, c.weight]))).toEqual(DEFAULT_WEIGHTS);
     expect(matrix.rows[0]!.label).toBe('cnn-small · batch 32 · webgpu');
+    const fused = makeResult({ memory: peak(1e6), timeToTargetMs: 4000, curve: [0.9] });
+    fused.engine = { requested: 'fused', ran: 'fused', reason: null, stepTimeSource: 'window', dispatchesPerStep: 12 };
+    expect(matrixFromRuns([{ id: 'f', result: fused }]).rows[0]!.label).toBe('cnn-small · batch 32 · webgpu · fused engine');
     const evaluation = evaluateMatrix(matrix);
     const x = evaluation.rows[0]!;
     const y = evaluation.rows[1]!;

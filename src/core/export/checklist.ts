@@ -62,18 +62,18 @@ function candidatesTried(input: ChecklistInput): string[] {
   const { candidates, rejected, errors } = expandSweep(input.sweep);
   const outcome = (id: string) => input.matrix.rows.find((row) => row.id === id)?.status ?? 'not run';
   const table = markdownTable(
-    ['Configuration', 'Model', 'Batch (K × micro)', 'Precision', 'Data pipeline', 'Backend', 'Outcome'],
+    ['Configuration', 'Model', 'Batch (K × micro)', 'Precision', 'Data pipeline', 'Backend', 'Engine', 'Outcome'],
     candidates.map(({ id, label, config }) => [
       escapeMarkdown(label), config.model,
       `${config.batchSize} (${config.accumulationSteps} × ${microBatchSize(config)})`,
-      config.precision, config.dataPipeline, config.backend, outcome(id),
+      config.precision, config.dataPipeline, config.backend, config.engine, outcome(id),
     ]),
   );
   return [
     '## 2. Candidates tried',
     '',
     `${candidates.length} configuration${candidates.length === 1 ? '' : 's'} ` +
-      '(architecture × batch × accumulation × precision × data pipeline × backend):',
+      '(architecture × batch × accumulation × precision × data pipeline × backend × engine):',
     '',
     table,
     ...(rejected.length ? ['', 'Combinations set aside as invalid:', ...rejected.map(

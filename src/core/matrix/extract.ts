@@ -107,7 +107,9 @@ export function samplesToTarget(result: MeasuredResult): number | null {
 function defaultLabel(result: MeasuredResult): string {
   const { model, batchSize, accumulationSteps, backend } = result.config;
   const accumulation = accumulationSteps > 1 ? ` (${accumulationSteps}×${batchSize / accumulationSteps})` : '';
-  return `${model} · batch ${batchSize}${accumulation} · ${result.environment?.backend ?? backend}`;
+  // Results without an engine report ran tfjs's kernels, as do fused requests that fell back.
+  const engine = result.engine?.ran === 'fused' ? ' · fused engine' : '';
+  return `${model} · batch ${batchSize}${accumulation} · ${result.environment?.backend ?? backend}${engine}`;
 }
 
 interface SpeedInputs {
