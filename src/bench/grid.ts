@@ -4,7 +4,7 @@
  * subsetFraction and one epoch: enough steady steps for a median, and one or two optimizer steps where only the
  * memory peak matters.
  */
-import { defaultRunConfig, type BackendName, type ModelName, type RunConfig } from '../core/config';
+import { defaultRunConfig, type BackendName, type Engine, type ModelName, type RunConfig } from '../core/config';
 import type { BenchGrid, BenchJob } from './types';
 
 /** MNIST as shipped: 10,000 images, 80 % of them in the training split (src/core/data/splits.ts). */
@@ -27,6 +27,8 @@ interface Shape {
   accumulationSteps?: number;
   precision?: RunConfig['precision'];
   dataPipeline?: RunConfig['dataPipeline'];
+  /** Default tfjs: the comparisons measure tfjs's kernels unless a job asks for the fused engine. */
+  engine?: Engine;
 }
 
 function config(shape: Shape): RunConfig {
@@ -39,6 +41,7 @@ function config(shape: Shape): RunConfig {
     accumulationSteps: shape.accumulationSteps ?? 1,
     precision: shape.precision ?? 'fp32',
     dataPipeline: shape.dataPipeline ?? 'gpu-resident',
+    engine: shape.engine ?? 'tfjs',
     epochs: 1,
     subsetFraction: subsetFractionFor(shape.steps, shape.batchSize),
     seed: 42,
@@ -47,7 +50,8 @@ function config(shape: Shape): RunConfig {
 
 export function trainerJob(shape: Shape): BenchJob {
   const c = config(shape);
-  return { id: `trainer:${c.model}:b${c.batchSize}:K${c.accumulationSteps}:${c.precision}:${c.dataPipeline}:${c.backend}`, kind: 'trainer', config: c };
+  const engine = c.engine === 'fused' ? ':fused' : '';
+  return { id: `trainer:${c.model}:b${c.batchSize}:K${c.accumulationSteps}:${c.precision}:${c.dataPipeline}:${c.backend}${engine}`, kind: 'trainer', config: c };
 }
 
 /** The textbook loop has no pipeline, precision or accumulation choice: it uploads every batch, fp32, K = 1. */
@@ -102,6 +106,14 @@ function precisionComparison(steps: number): BenchJob[] {
     trainerJob({ model: 'cnn-small', backend: 'webgl', batchSize: 256, precision, steps }));
 }
 
+/** The fused engine on WebGPU, beside loopComparison's tfjs gpu-resident jobs (WebGPU and WebGL) of the same shape. */
+function fusedJobs(cnnSteps: number, mlpSteps: number | null): BenchJob[] {
+  const shape = { backend: 'webgpu', batchSize: 32, engine: 'fused' } as const;
+  const jobs = [trainerJob({ ...shape, model: 'cnn-small', steps: cnnSteps })];
+  if (mlpSteps !== null) jobs.push(trainerJob({ ...shape, model: 'mlp', steps: mlpSteps }));
+  return jobs;
+}
+
 function defaultGrid(): BenchJob[] {
   const jobs: BenchJob[] = [];
   for (const backend of BACKENDS) {
@@ -109,6 +121,7 @@ function defaultGrid(): BenchJob[] {
     jobs.push(...loopComparison('mlp', backend, 32, 60, true));
     jobs.push(matmulJob(backend, [512, 1024], 1500));
   }
+  jobs.push(...fusedJobs(10, 60));
   jobs.push(...accumulationComparison('webgpu', 3));
   jobs.push(...packedActivationsComparison('cnn-small', 3, 50));
   jobs.push(...precisionComparison(3));
@@ -120,6 +133,7 @@ function quickGrid(): BenchJob[] {
   for (const backend of ['webgpu', 'webgl'] as const) jobs.push(...loopComparison('cnn-small', backend, 32, 5, false));
   jobs.push(trainerJob({ model: 'cnn-small', backend: 'cpu', batchSize: 32, steps: 5 }));
   for (const backend of BACKENDS) jobs.push(matmulJob(backend, [512], 800));
+  jobs.push(...fusedJobs(5, null));
   jobs.push(...accumulationComparison('webgpu', 2));
   jobs.push(...packedActivationsComparison('cnn-small', 2, null));
   jobs.push(...precisionComparison(2));
@@ -141,7 +155,7 @@ function fullGrid(): BenchJob[] {
 export const GRIDS: Record<string, () => BenchGrid> = {
   default: () => ({
     name: 'default',
-    description: 'cnn-small and mlp at batch 32 on WebGPU, WebGL and CPU (trainer gpu-resident; trainer cpu-upload and plain tfjs loop '
+    description: 'cnn-small and mlp at batch 32 on WebGPU, WebGL and CPU (trainer gpu-resident, and the fused engine on WebGPU; trainer cpu-upload and plain tfjs loop '
       + 'twice each, A B B A), '
       + 'matmul peak per backend, cnn-small batch 256 K=1 vs K=4 and fp32 vs fp16-activations on WebGPU (and both '
       + 'precisions for 50 steps at batch 64), fp32 vs fp16-storage on WebGL',
@@ -149,7 +163,7 @@ export const GRIDS: Record<string, () => BenchGrid> = {
   }),
   quick: () => ({
     name: 'quick',
-    description: 'cnn-small batch 32 on WebGPU and WebGL (trainer and plain loop), CPU trainer only, fewer steps, '
+    description: 'cnn-small batch 32 on WebGPU and WebGL (trainer and plain loop) and on the fused engine, CPU trainer only, fewer steps, '
       + 'one matmul size, cnn-small batch 256 K=1 vs K=4 and fp32 vs fp16-activations on WebGPU, fp32 vs fp16-storage on WebGL',
     jobs: quickGrid(),
   }),

@@ -71,9 +71,11 @@ function trainerRow(outcome: Extract<JobOutcome, { kind: 'trainer' }>, config: R
   const r = outcome.result;
   const f = flops.get(config.model);
   return {
-    id: baseId(outcome.id), runs: 1, kind: 'trainer', label: configLabel(config), model: config.model,
+    id: baseId(outcome.id), runs: 1, kind: 'trainer', model: config.model,
+    label: `${configLabel(config)}${config.engine === 'fused' ? ` fused${r?.engine?.ran === 'tfjs' ? ' (fell back to tfjs)' : ''}` : ''}`,
     backend: r?.environment.backend ?? config.backend,
     batchSize: config.batchSize, accumulationSteps: config.accumulationSteps, precision: config.precision, dataPipeline: config.dataPipeline,
+    engine: r?.engine?.ran ?? config.engine, dispatchesPerStep: r?.engine?.dispatchesPerStep ?? null,
     status: rowStatus(outcome.ok, r?.status ?? null, outcome.error),
     reason: outcome.error ?? r?.reason ?? null,
     adapter: adapters.keyFor(r?.environment),
@@ -109,7 +111,8 @@ function plainRow(outcome: Extract<JobOutcome, { kind: 'plain' }>, config: Plain
   return {
     id: baseId(outcome.id), runs: 1, kind: 'plain', label: `${config.model} b${config.batchSize} plain tfjs loop`, model: config.model,
     backend: r?.environment.backend ?? config.backend, batchSize: config.batchSize, accumulationSteps: 1, precision: 'fp32',
-    dataPipeline: 'cpu-upload', status: rowStatus(outcome.ok, outcome.ok ? 'done' : null, outcome.error), reason: outcome.error,
+    dataPipeline: 'cpu-upload', engine: 'tfjs', dispatchesPerStep: null,
+    status: rowStatus(outcome.ok, outcome.ok ? 'done' : null, outcome.error), reason: outcome.error,
     adapter: adapters.keyFor(r?.environment),
     compileMs: null,
     firstStepMs: r?.firstStepMs ?? null,
@@ -188,6 +191,13 @@ export const RATIO_SECTIONS: { id: RatioSection; title: string; intro: string }[
     intro: 'Median step of one config on one backend ÷ the same config on another (< 1: the first is faster). No target.',
   },
   {
+    id: 'fused',
+    title: 'Fused engine ÷ tfjs: step time on WebGPU (target ≤ 0.2) and against WebGL (target ≤ 1.0); dispatches per step (target ≤ 40)',
+    intro: 'Median step of the fused WebGPU engine ÷ the tfjs trainer (gpu-resident, same config and seed) on WebGPU and on '
+      + 'WebGL. A fused step time is the wall time between two metric read-backs (every 8 steps) over their steps; a tfjs '
+      + 'step ends when its loss is read back. Dispatches are the compute passes the engine encodes per optimizer step.',
+  },
+  {
     id: 'accumulation',
     title: 'Gradient accumulation: true peak K ÷ K=1 at equal effective batch (target ≤ 0.6 for cnn-small at batch 256, K=4)',
     intro: 'K micro-batches of batch/K examples hold one micro-batch of activations at a time plus one gradient-sized '
@@ -255,7 +265,7 @@ function overlapping(a: BenchRow, b: BenchRow): boolean {
 function trainerVsPlain(rows: BenchRow[]): BenchRatio[] {
   const ratios: BenchRatio[] = [];
   for (const plain of rows.filter((r) => r.kind === 'plain')) {
-    const twin = (pipeline: BenchRow['dataPipeline']) => rows.find((r) => r.kind === 'trainer' && r.model === plain.model
+    const twin = (pipeline: BenchRow['dataPipeline']) => rows.find((r) => r.kind === 'trainer' && r.engine === 'tfjs' && r.model === plain.model
       && r.backend === plain.backend && r.batchSize === plain.batchSize && r.accumulationSteps === 1 && r.precision === 'fp32'
       && r.dataPipeline === pipeline);
     const where = `${plain.model} b${plain.batchSize} on ${plain.backend}`;
@@ -291,7 +301,7 @@ function trainerVsPlain(rows: BenchRow[]): BenchRatio[] {
 
 function backendRatios(rows: BenchRow[]): BenchRatio[] {
   const ratios: BenchRatio[] = [];
-  const trainers = rows.filter((r) => r.kind === 'trainer' && r.accumulationSteps === 1 && r.precision === 'fp32');
+  const trainers = rows.filter((r) => r.kind === 'trainer' && !r.id.endsWith(':fused') && r.accumulationSteps === 1 && r.precision === 'fp32');
   const groups = new Map<string, BenchRow[]>();
   for (const row of trainers) {
     const key = `${row.model} b${row.batchSize} K1 fp32 ${row.dataPipeline}`;
@@ -313,6 +323,30 @@ function backendRatios(rows: BenchRow[]): BenchRatio[] {
         ));
       }
     }
+  }
+  return ratios;
+}
+
+function fusedRatios(rows: BenchRow[]): BenchRatio[] {
+  const ratios: BenchRatio[] = [];
+  for (const fused of rows.filter((r) => r.kind === 'trainer' && r.id.endsWith(':fused'))) {
+    const where = `${fused.model} b${fused.batchSize}`;
+    const partner = (backend: BackendName) => rows.find((r) => r.kind === 'trainer' && !r.id.endsWith(':fused')
+      && r.backend === backend && r.model === fused.model && r.batchSize === fused.batchSize
+      && r.accumulationSteps === fused.accumulationSteps && r.precision === fused.precision && r.dataPipeline === fused.dataPipeline);
+    const ran = done(fused) && fused.engine !== 'fused' ? `the fused run fell back to tfjs kernels: ${fused.reason ?? 'no reason given'}.` : '';
+    for (const [backend, max] of [['webgpu', 0.2], ['webgl', 1.0]] as const) {
+      const tfjs = partner(backend);
+      ratios.push(ratio(
+        'fused', `fused ÷ tfjs-${backend} step time, ${where}`, 'fused median step', `tfjs ${backend} median step`,
+        done(fused) && fused.engine === 'fused' ? fused.medianStepMs : null, done(tfjs) ? tfjs.medianStepMs : null, formatMs,
+        { max }, null, [ran, whyMissing(fused, 'fused'), whyMissing(tfjs, `tfjs ${backend}`)].filter(Boolean).join(' '),
+      ));
+    }
+    ratios.push(ratio(
+      'fused', `dispatches per optimizer step, ${where}`, 'dispatches', 'one step', fused.dispatchesPerStep, 1, String, { max: 40 },
+      null, ran || whyMissing(fused, 'fused'),
+    ));
   }
   return ratios;
 }
@@ -543,6 +577,7 @@ export function buildReport(input: ReportInput): BenchReport {
   const ratios = [
     ...trainerVsPlain(rows),
     ...backendRatios(rows),
+    ...fusedRatios(rows),
     ...accumulationRatios(rows),
     ...precisionRatios(rows),
     ...packedActivationRatios(rows),

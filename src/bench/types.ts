@@ -109,6 +109,9 @@ export interface BenchRow {
   accumulationSteps: number;
   precision: RunConfig['precision'];
   dataPipeline: RunConfig['dataPipeline'];
+  /** The engine that trained (the plain loop: tfjs), and the fused engine's dispatches per optimizer step (else null). */
+  engine: RunConfig['engine'];
+  dispatchesPerStep: number | null;
   /** 'done', or why the figures are missing (failed, oom, timeout …). */
   status: string;
   reason: string | null;
@@ -150,7 +153,7 @@ export interface BenchRow {
   wallMs: number;
 }
 
-export type RatioSection = 'trainer-vs-plain' | 'backends' | 'accumulation' | 'fp16' | 'fp16-activations' | 'flops';
+export type RatioSection = 'trainer-vs-plain' | 'backends' | 'fused' | 'accumulation' | 'fp16' | 'fp16-activations' | 'flops';
 
 export interface BenchRatio {
   section: RatioSection;
