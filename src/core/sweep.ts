@@ -10,7 +10,9 @@ import { MODEL_CATALOG, type CatalogInputShape } from './models/catalog';
 import type { InputShape } from './models/types';
 
 /** The axes a sweep can vary; every other RunConfig field is shared by all candidates (SweepSpec.base). */
-export const SWEEP_AXES = ['model', 'batchSize', 'accumulationSteps', 'precision', 'dataPipeline', 'backend', 'engine'] as const;
+export const SWEEP_AXES = [
+  'model', 'batchSize', 'accumulationSteps', 'precision', 'dataPipeline', 'backend', 'engine', 'learningRateSchedule',
+] as const;
 export type SweepAxis = (typeof SWEEP_AXES)[number];
 export type SweepAxes = { [K in SweepAxis]: RunConfig[K][] };
 
@@ -54,6 +56,7 @@ export function quickValidationSweep(): SweepSpec {
       dataPipeline: ['gpu-resident'],
       backend: ['auto'],
       engine: ['fused'],
+      learningRateSchedule: ['constant'],
     },
   };
 }
@@ -67,6 +70,8 @@ const AXIS_SHORT: Record<SweepAxis, (value: RunConfig[SweepAxis]) => string> = {
   backend: (v) => String(v),
   // tfjs adds nothing, so the ids of configurations from before the engine axis (all tfjs) stay what they were.
   engine: (v) => (v === 'tfjs' ? '' : String(v)),
+  // constant adds nothing either: ids from before the schedule axis stay what they were.
+  learningRateSchedule: (v) => (v === 'constant' ? '' : String(v)),
 };
 
 export function candidateId(config: RunConfig): string {
@@ -85,6 +90,7 @@ export function candidateLabel(config: RunConfig, axes: SweepAxes): string {
   if (axes.dataPipeline.length > 1) parts.push(config.dataPipeline);
   if (axes.backend.length > 1 || config.backend !== 'auto') parts.push(config.backend);
   if (axes.engine.length > 1) parts.push(`${config.engine} engine`);
+  if (axes.learningRateSchedule.length > 1 || config.learningRateSchedule !== 'constant') parts.push(config.learningRateSchedule);
   return parts.join(' · ');
 }
 

@@ -228,7 +228,7 @@ describe('versions', () => {
         base: V1_BASE,
         axes: {
           model: ['cnn-small', 'resnet-mini'], batchSize: [32, 64], accumulationSteps: [1, 4], precision: ['fp32'],
-          dataPipeline: ['gpu-resident'], backend: ['auto'], engine: ['tfjs'],
+          dataPipeline: ['gpu-resident'], backend: ['auto'], engine: ['tfjs'], learningRateSchedule: ['constant'],
         },
       },
       importedDataset: null,

@@ -16,6 +16,14 @@ const spec = (axes: Partial<SweepSpec['axes']>, base = {}): SweepSpec => {
 };
 
 describe('sweep expansion', () => {
+  it('sweeps learning-rate schedules; constant leaves the ids of older configurations as they were', () => {
+    const { candidates } = expandSweep(spec({ model: ['mlp'], learningRateSchedule: ['constant', 'one-cycle'] }));
+    expect(candidates.map((c) => c.config.learningRateSchedule)).toEqual(['constant', 'one-cycle']);
+    expect(candidates[0]!.id).not.toContain('constant');
+    expect(candidates[1]!.id).toContain('one-cycle');
+    expect(candidates[1]!.label).toContain('one-cycle');
+  });
+
   it('the quick-validation preset follows the method: 10 % of the data, 2 epochs, the mlp baseline and two candidates', () => {
     const quick = quickValidationSweep();
     expect(quick.base).toMatchObject({ subsetFraction: 0.1, epochs: 2, targetAccuracy: 0.5 });
