@@ -1,7 +1,8 @@
 /** The trainer's side of the fused WebGPU engine: whether it runs a config, and its steps with read-back windows. */
 import * as tf from '../tf';
 import type { RunConfig } from '../config';
-import { FusedEngine } from '../engine/engine';
+// Loaded when a run uses it: engine.ts reads WebGPU globals at import, which browsers without WebGPU lack.
+import type { FusedEngine } from '../engine/engine';
 import { coverage } from '../engine/plan';
 import type { EngineReport } from '../result';
 import type { BatchSource } from './batches';
@@ -53,6 +54,7 @@ export class FusedTraining {
   static async create(
     config: RunConfig, model: tf.LayersModel, source: BatchSource, announce: (programs: number) => void,
   ): Promise<FusedTraining> {
+    const { FusedEngine } = await import('../engine/engine');
     const engine = new FusedEngine(model, {
       batchSize: config.batchSize, accumulationSteps: config.accumulationSteps, learningRate: config.learningRate,
       metricsEvery: FUSED_READ_BACK_EVERY,
