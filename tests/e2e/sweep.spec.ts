@@ -58,7 +58,7 @@ test('a 2×2 sweep fills the matrix live, a cancelled run leaves the others inta
   await page.getByLabel('Community / ecosystem score for mlp · batch 32 · K=1').fill('1');
   await page.getByLabel('Community / ecosystem score for cnn-small · batch 32 · K=2').fill('10');
   await setWeights(page, ONLY('Community / ecosystem'));
-  await expect.poll(async () => (await ranking(page))[0]).toBe('cnn-small·b32·k2·fp32·gpu-resident·auto');
+  await expect.poll(async () => (await ranking(page))[0]).toBe('cnn-small·b32·k2·fp32·gpu-resident·auto·fused');
   await expect(page.locator('tr.winner')).toContainText('Winner');
   // The cancelled row stays last whatever the weights.
   expect((await ranking(page)).at(-1)).toMatch(/^cnn-small·b32·k1·/);
