@@ -6,6 +6,7 @@ import * as tf from '../../src/core/tf';
 import type { ModelName } from '../../src/core/config';
 import { MODEL_BUILDERS } from '../../src/core/models';
 import { createRng } from '../../src/core/rng';
+import { classificationLoss } from '../../src/core/train/optimizer-step';
 
 export const MNIST = { height: 28, width: 28, channels: 1 };
 export const CLASSES = 10;
@@ -33,11 +34,16 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   return scale === 0 ? diff : diff / scale;
 }
 
-/** tfjs's mean softmax cross-entropy and its gradients for the model's trainable variables, in their order. */
-export async function autodiff(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): Promise<{ loss: number; gradients: Float32Array[] }> {
+/**
+ * tfjs's mean softmax cross-entropy (label smoothing ε as the trainer's loss) and its gradients for the model's
+ * trainable variables, in their order.
+ */
+export async function autodiff(
+  model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, labelSmoothing = 0,
+): Promise<{ loss: number; gradients: Float32Array[] }> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const { value, grads } = tf.variableGrads(
-    () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, variables);
+    () => classificationLoss(y, model.apply(x, { training: true }) as tf.Tensor, labelSmoothing), variables);
   const gradients = await Promise.all(variables.map((v) => grads[v.name]!.data() as Promise<Float32Array>));
   const loss = (await value.data())[0]!;
   tf.dispose([value, grads]);

@@ -1,7 +1,7 @@
 /**
  * The fused WebGPU engine on Node (Dawn; SwiftShader without a GPU) against tfjs's autodiff on the same weights and
  * batch: loss and every weight gradient at K = 1 and K = 4 (the accumulated mean equals the full-batch gradient, no
- * BatchNorm here), one Adam step against tf.train.adam, and its buffers counted by tfjs's buffer manager.
+ * BatchNorm here) and with label smoothing, one Adam step against tf.train.adam, and its buffers counted by tfjs's buffer manager.
  */
 import * as tf from '../../src/core/tf';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -19,15 +19,15 @@ beforeAll(async () => {
 });
 
 describe.each(['mlp', 'cnn-small'] as const)('%s on the fused engine', (name) => {
-  it.each([1, 4])('loss and weight gradients equal tfjs autodiff at K = %i', async (k) => {
+  it.each([[1, 0], [4, 0], [4, 0.1]])('loss and weight gradients equal tfjs autodiff at K = %i, label smoothing %f', async (k, epsilon) => {
     const model = seededModel(name);
     const { x, y } = seededBatch(BATCH, 11);
-    const reference = await autodiff(model, x, y);
-    const engine = new FusedEngine(model, { batchSize: BATCH, accumulationSteps: k, learningRate: 1e-3 });
+    const reference = await autodiff(model, x, y, epsilon);
+    const engine = new FusedEngine(model, { batchSize: BATCH, accumulationSteps: k, learningRate: 1e-3, labelSmoothing: epsilon });
     await engine.compile();
     const fused = await engine.gradients(x, y);
     const errors = fused.gradients.map((g, i) => relativeError(g, reference.gradients[i]!));
-    console.info(`[measure] ${name} K=${k}: loss ${fused.loss} vs ${reference.loss}; gradient errors ${errors.map((e) => e.toExponential(1)).join(' ')}`);
+    console.info(`[measure] ${name} K=${k} ε=${epsilon}: loss ${fused.loss} vs ${reference.loss}; gradient errors ${errors.map((e) => e.toExponential(1)).join(' ')}`);
     expect(Math.abs(fused.loss - reference.loss) / reference.loss).toBeLessThan(TOLERANCE);
     expect(errors).toHaveLength(model.trainableWeights.length);
     errors.forEach((error, i) => expect(error, model.trainableWeights[i]!.name).toBeLessThan(TOLERANCE));

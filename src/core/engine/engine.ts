@@ -18,7 +18,10 @@ export interface FusedEngineOptions {
   batchSize: number;
   /** K: micro-batches per optimizer step, their gradients summed in the kernels and averaged (default 1). */
   accumulationSteps?: number;
-  learningRate: number;
+  /** Adam's learning rate, or the rate of each optimizer step (0-based: the steps already taken), e.g. a schedule. */
+  learningRate: number | ((step: number) => number);
+  /** ε of label smoothing: the loss and its gradient take (1 − ε)·one-hot + ε/classes as targets (default 0). */
+  labelSmoothing?: number;
   beta1?: number;
   beta2?: number;
   /** Adam's epsilon; default the backend's (1e-7 on float32 WebGPU), as tf.train.adam. */
@@ -63,7 +66,7 @@ interface Dispatch {
 }
 
 /** The kernels of one micro-batch's forward, loss and backward pass, in order. */
-function microBatchKernels(plan: Plan, micro: number, accumulation: number): KernelSpec[] {
+function microBatchKernels(plan: Plan, micro: number, accumulation: number, labelSmoothing: number): KernelSpec[] {
   const { layers } = plan;
   const act = (i: number) => `act${i}`;
   const grad = (i: number) => `grad${i}`;
@@ -73,7 +76,7 @@ function microBatchKernels(plan: Plan, micro: number, accumulation: number): Ker
     if (layer.kind === 'dense') return denseForward(layer, micro, source(i), act(i));
     return maxPoolForward(layer, micro, source(i).buffer, act(i));
   });
-  specs.push(softmaxCrossEntropy(micro, plan.classes, accumulation, act(layers.length - 1), grad(layers.length - 1)));
+  specs.push(softmaxCrossEntropy(micro, plan.classes, accumulation, labelSmoothing, act(layers.length - 1), grad(layers.length - 1)));
   const firstWeighted = layers.findIndex((layer) => layer.kind !== 'maxpool');
   const reluMask = (i: number) => {
     const previous = layers[i - 1]!;
@@ -119,7 +122,7 @@ export class FusedEngine {
   private readonly microSpecs: KernelSpec[];
   private readonly stepSpec: KernelSpec;
   private readonly accumulation: number;
-  private readonly hyper: { learningRate: number; beta1: number; beta2: number; epsilon: number };
+  private readonly hyper: { learningRate: (step: number) => number; beta1: number; beta2: number; epsilon: number };
   private readonly metricsEvery: number;
   private microDispatches: Dispatch[] | null = null;
   private stepDispatch: Dispatch | null = null;
@@ -142,12 +145,13 @@ export class FusedEngine {
       throw new Error(`The batch (${batchSize}) must split into ${this.accumulation} equal micro-batches.`);
     }
     const micro = batchSize / this.accumulation;
+    const { learningRate } = options;
     this.hyper = {
-      learningRate: options.learningRate, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999,
+      learningRate: typeof learningRate === 'number' ? () => learningRate : learningRate, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999,
       epsilon: options.epsilon ?? this.backend.epsilon(),
     };
     this.metricsEvery = Math.min(Math.max(1, options.metricsEvery ?? 8), METRIC_SLOTS);
-    this.microSpecs = microBatchKernels(this.plan, micro, this.accumulation);
+    this.microSpecs = microBatchKernels(this.plan, micro, this.accumulation, options.labelSmoothing ?? 0);
     this.stepSpec = adam(this.plan.parameterCount);
     this.dispatchesPerStep = this.microSpecs.length * this.accumulation + 1;
     this.allocate(batchSize, micro);
@@ -341,7 +345,10 @@ export class FusedEngine {
     pass.dispatchWorkgroups(x, y);
   }
 
-  /** tfjs's Adam keeps beta^t as float32 variables multiplied once per step; the same products here. */
+  /**
+   * tfjs's Adam keeps beta^t as float32 variables multiplied once per step; the same products here. The learning rate
+   * is the step's, so a schedule costs one uniform write, no program or dispatch.
+   */
   private writeStepUniform(advance: boolean, integerLabels: boolean): void {
     const { learningRate, beta1, beta2, epsilon } = this.hyper;
     if (advance) {
@@ -351,7 +358,7 @@ export class FusedEngine {
     const data = new ArrayBuffer(STEP_UNIFORM_BYTES);
     new Uint32Array(data, 0, 1)[0] = (advance ? this.steps - 1 : this.steps) % METRIC_SLOTS;
     new Float32Array(data, 4).set([
-      learningRate, beta1, beta2, 1 - beta1, 1 - beta2, 1 - this.accBeta1, 1 - this.accBeta2, epsilon,
+      learningRate(Math.max(0, this.steps - 1)), beta1, beta2, 1 - beta1, 1 - beta2, 1 - this.accBeta1, 1 - this.accBeta2, epsilon,
     ]);
     new Uint32Array(data, 36, 1)[0] = integerLabels ? 1 : 0;
     this.backend.queue.writeBuffer(this.buffer('step'), 0, data);

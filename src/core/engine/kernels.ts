@@ -436,8 +436,12 @@ ${MAIN}
  * Softmax cross-entropy of the logits against one-hot labels (tfjs's losses.softmaxCrossEntropy, mean over the
  * batch), its gradient scaled by 1 / (batch × K) for accumulation, and accuracy (first argmax, as tf.argMax):
  * one workgroup; the micro-batch's share of [loss, accuracy] is written (first micro-batch) or added to the ring slot.
+ * With label smoothing ε the targets are one-hot·(1 − ε) + ε/classes, each factor rounded to float32 as tfjs does.
  */
-export function softmaxCrossEntropy(batch: number, classes: number, accumulation: number, logits: string, gradOut: string): KernelSpec {
+export function softmaxCrossEntropy(
+  batch: number, classes: number, accumulation: number, labelSmoothing: number, logits: string, gradOut: string,
+): KernelSpec {
+  const smoothing = labelSmoothing === 0 ? '' : ` * ${Math.fround(1 - labelSmoothing)} + ${Math.fround(Math.fround(labelSmoothing) / classes)}`;
   const code = `${MICRO_STRUCT}
 ${STEP_STRUCT}
 ${declare([['logits', 'read'], ['labelBits', 'read'], ['gradOut', 'read_write'], ['metrics', 'read_write'],
@@ -445,7 +449,7 @@ ${declare([['logits', 'read'], ['labelBits', 'read'], ['gradOut', 'read_write'],
 const N = ${batch}u; const C = ${classes}u;
 fn label(at : u32) -> f32 {
   let bits = labelBits[at];
-  return select(bitcast<f32>(bits), f32(bitcast<i32>(bits)), step.integerLabels == 1u);
+  return select(bitcast<f32>(bits), f32(bitcast<i32>(bits)), step.integerLabels == 1u)${smoothing};
 }
 var<workgroup> lossPart : array<f32, ${WORKGROUP}>;
 var<workgroup> hitPart : array<f32, ${WORKGROUP}>;

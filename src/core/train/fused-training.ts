@@ -6,6 +6,7 @@ import type { FusedEngine } from '../engine/engine';
 import { coverage } from '../engine/plan';
 import type { EngineReport } from '../result';
 import type { BatchSource } from './batches';
+import { learningRateAt } from './schedule';
 
 /** Steps queued between two metric read-backs: a non-finite loss ends the run within this many steps. */
 export const FUSED_READ_BACK_EVERY = 8;
@@ -16,10 +17,6 @@ export function fusedEngineRefusal(config: RunConfig, model: tf.LayersModel): st
   const backend = tf.getBackend();
   if (backend !== 'webgpu') return `the fused engine runs on WebGPU only; this run is on ${backend}`;
   if (config.precision !== 'fp32') return `the fused engine trains in fp32 only; this run asks for ${config.precision}`;
-  if (config.learningRateSchedule !== 'constant') {
-    return `the fused engine has a constant learning rate only; this run asks for ${config.learningRateSchedule}`;
-  }
-  if (config.labelSmoothing > 0) return 'the fused engine has no label smoothing yet';
   const covered = coverage(model);
   return covered.ok ? null : covered.reason;
 }
@@ -50,13 +47,18 @@ export class FusedTraining {
 
   private constructor(readonly engine: FusedEngine, private readonly source: BatchSource) {}
 
-  /** Copies the model's weights into a new engine and compiles its programs, announced with their count first. */
+  /**
+   * Copies the model's weights into a new engine and compiles its programs, announced with their count first. The
+   * learning rate of each step is the run's schedule over `totalSteps`, as on tfjs's kernels.
+   */
   static async create(
-    config: RunConfig, model: tf.LayersModel, source: BatchSource, announce: (programs: number) => void,
+    config: RunConfig, model: tf.LayersModel, source: BatchSource, totalSteps: number, announce: (programs: number) => void,
   ): Promise<FusedTraining> {
     const { FusedEngine } = await import('../engine/engine');
+    const schedule = { name: config.learningRateSchedule, learningRate: config.learningRate, warmupFraction: config.warmupFraction };
     const engine = new FusedEngine(model, {
-      batchSize: config.batchSize, accumulationSteps: config.accumulationSteps, learningRate: config.learningRate,
+      batchSize: config.batchSize, accumulationSteps: config.accumulationSteps,
+      learningRate: (step) => learningRateAt(schedule, step, totalSteps), labelSmoothing: config.labelSmoothing,
       metricsEvery: FUSED_READ_BACK_EVERY,
     });
     try {

@@ -194,7 +194,7 @@ async function startTraining(run: RunState): Promise<void> {
   if (measured.engine.ran === 'fused') {
     // The engine's buffers are taken here, before the instrument starts: its peak counts them (it is absolute).
     const compileStart = now();
-    run.fused = await FusedTraining.create(config, run.model, source, (programs) => hooks.emit({
+    run.fused = await FusedTraining.create(config, run.model, source, run.totalSteps, (programs) => hooks.emit({
       type: 'progress', stage: 'compile', message: `Compiling ${programs} GPU programs`, fraction: null,
     }));
     measured.compileMs = now() - compileStart;
