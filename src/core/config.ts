@@ -6,6 +6,7 @@
 import { USER_DATASET_ID_PATTERN, type UserDatasetId } from './data/user-dataset-id';
 import { VALIDATION_UNITS, type ValidationUnit } from './train/cadence';
 import { LEARNING_RATE_SCHEDULES, type LearningRateScheduleName } from './train/schedule';
+import { VALIDATION_SAMPLES, type ValidationSample } from './train/validation-sample';
 
 /** Datasets shipped with the app as files in public/data (written by scripts/prepare-data.mjs). */
 export const SHIPPED_DATASET_IDS = ['mnist', 'fashion-mnist'] as const;
@@ -74,6 +75,8 @@ export interface RunConfig {
   /** Validate every validationInterval optimizer steps or seconds of training, or per epoch; every epoch's end always. */
   validationUnit: ValidationUnit;
   validationInterval: number;
+  /** Which validation images each validation scores: all of the subset, or a fixed stratified sample of it. */
+  validationSample: ValidationSample;
   learningRateSchedule: LearningRateScheduleName;
   /** Share of the steps spent warming up (warmup-cosine) or rising to the peak (one-cycle). */
   warmupFraction: number;
@@ -173,6 +176,11 @@ export const RUN_CONFIG_FIELDS: FieldTable = {
   validationInterval: {
     kind: 'number', min: 0, minExclusive: true, max: 100_000, step: 1, default: 25, label: 'Validation interval',
     help: 'N of "validate every": optimizer steps (a whole number) or seconds of training; unused per epoch.',
+  },
+  validationSample: {
+    kind: 'enum', values: VALIDATION_SAMPLES, default: 'all', label: 'Validation sample',
+    help: 'all: every image of the validation subset; stratified-N: a fixed sample of at most N of them, an equal share '
+      + 'per class (seeded), so frequent validation stays cheap; a subset no larger is used whole.',
   },
   learningRateSchedule: {
     kind: 'enum', values: LEARNING_RATE_SCHEDULES, default: 'constant', label: 'Learning-rate schedule',

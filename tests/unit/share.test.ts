@@ -214,6 +214,7 @@ const V1_BASE: RunConfig = {
   memoryBudgetGiB: 8, earlyStoppingPatience: 1,
   // Fields added after version 1 decode to the behaviour links had then: per-epoch validation, constant rate, no smoothing.
   validationUnit: 'epoch', validationInterval: 25, learningRateSchedule: 'constant', warmupFraction: 0.1, labelSmoothing: 0,
+  validationSample: 'all',
   // Every run before the engine field trained on tfjs's kernels, although new configurations default to fused.
   engine: 'tfjs',
 };

@@ -10,7 +10,8 @@ export interface Splits {
   test: Int32Array;
 }
 
-function byClass(indices: ArrayLike<number>, labels: Uint8Array): number[][] {
+/** The indices grouped by label, classes in label order (labels with no index left out). */
+export function byClass(indices: ArrayLike<number>, labels: Uint8Array): number[][] {
   const groups: number[][] = [];
   for (let i = 0; i < indices.length; i++) {
     const index = indices[i]!;

@@ -67,6 +67,7 @@ const RUN_CONFIG_SHORT_KEYS: Record<keyof RunConfig, string> = {
   earlyStoppingPatience: 'es',
   validationUnit: 'vu',
   validationInterval: 'vi',
+  validationSample: 'vs',
   learningRateSchedule: 'ls',
   warmupFraction: 'wu',
   labelSmoothing: 'sm',
@@ -79,12 +80,12 @@ const MAX_NUMERIC_AXIS_VALUES = 16;
  * What a link written before a field existed meant (such a value is left out of new links, so links that do not use a
  * newer field stay as they were). engine: every run before the field trained on tfjs's kernels, so an old link decodes
  * to 'tfjs' and reproduces its old figures exactly (the fused engine's step times and rounding differ), although new
- * configurations default to 'fused'. Validation once per epoch, a constant learning rate and no label smoothing are
- * what runs did before those fields.
+ * configurations default to 'fused'. Validation once per epoch, a constant learning rate, no label smoothing and the
+ * whole validation subset are what runs did before those fields.
  */
 const BEFORE_THE_FIELD: Partial<RunConfig> = {
   engine: 'tfjs', validationUnit: 'epoch', validationInterval: 25, learningRateSchedule: 'constant', warmupFraction: 0.1,
-  labelSmoothing: 0,
+  labelSmoothing: 0, validationSample: 'all',
 };
 
 /** RunConfig as a link object: every field with its short key, range and default from RUN_CONFIG_FIELDS. */
