@@ -1,5 +1,6 @@
 import type { RunConfig } from './config';
 import type { Environment } from './environment';
+import type { MisclassifiedGallery } from './evaluation-report';
 import type { MemoryLevel } from './measure/budget';
 import type { MemoryEstimate } from './models/analysis';
 import type { EpochRecord, RunResult } from './result';
@@ -70,6 +71,8 @@ export interface DoneEvent {
   result: RunResult;
   /** The trained model, when the run finished; it is not part of the result (history, links), only downloadable. */
   model: TrainedModel | null;
+  /** The most confident mistakes on the validation images, with their pixels (result.evaluation has the counts). */
+  misclassified: MisclassifiedGallery | null;
 }
 
 export interface FailedEvent {

@@ -1,5 +1,6 @@
 import type { RunConfig } from './config';
 import type { Environment } from './environment';
+import type { EvaluationReport } from './evaluation-report';
 import type { MemoryEstimate } from './models/analysis';
 
 /** One kernel's share of the profiled first step. */
@@ -144,4 +145,9 @@ export interface RunResult {
     /** Early stopping ended the run in this epoch (its reason says at which step); null when it ran every epoch. */
     stoppedEarlyAtEpoch: number | null;
   };
+  /**
+   * The trained model's confusion matrix and per-class accuracy on the validation images the run scores, counted after
+   * training (outside the clock). Absent for runs that did not finish, results shared by link and older results.
+   */
+  evaluation?: EvaluationReport;
 }

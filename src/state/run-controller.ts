@@ -1,5 +1,6 @@
 import type { RunConfig } from '../core/config';
 import type { Environment } from '../core/environment';
+import type { MisclassifiedGallery } from '../core/evaluation-report';
 import type { MemoryEvent, ReadyEvent, StepEvent, TrainedModel, WorkerEvent } from '../core/events';
 import { statusOfResult, type RowStatus } from '../core/matrix';
 import type { EpochRecord, RunResult } from '../core/result';
@@ -16,6 +17,8 @@ export interface RunEnd {
   failure: string | null;
   /** The trained model, when the run finished (downloadable; not part of the result). */
   model: TrainedModel | null;
+  /** The finished run's most confident mistakes, with their pixels (not part of the result). */
+  misclassified: MisclassifiedGallery | null;
 }
 
 /** What a run controller reports to its owner (a single run or a sweep), each in the task the worker's event came in. */
@@ -39,7 +42,7 @@ export class RunController {
   private readonly client = new WorkerClient({
     onEvent: (event) => this.handle(event),
     onCrash: (message, cause) => timed('app:run-end', () => this.end({
-      result: null, status: cause === 'cancel-timeout' ? 'cancelled' : 'failed', failure: message, model: null,
+      result: null, status: cause === 'cancel-timeout' ? 'cancelled' : 'failed', failure: message, model: null, misclassified: null,
     })),
   });
 
@@ -67,10 +70,12 @@ export class RunController {
 
   private handle(event: WorkerEvent): void {
     if (event.type === 'done') {
-      timed('app:run-end', () => this.end({ result: event.result, status: statusOfResult(event.result), failure: null, model: event.model }));
+      timed('app:run-end', () => this.end({
+        result: event.result, status: statusOfResult(event.result), failure: null, model: event.model, misclassified: event.misclassified,
+      }));
     } else if (event.type === 'failed') {
       const status = event.result ? statusOfResult(event.result) : 'failed';
-      timed('app:run-end', () => this.end({ result: event.result, status, failure: event.message, model: null }));
+      timed('app:run-end', () => this.end({ result: event.result, status, failure: event.message, model: null, misclassified: null }));
     } else {
       timed('app:worker-message', () => this.report(event));
     }

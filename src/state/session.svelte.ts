@@ -2,6 +2,7 @@ import { defaultRunConfig, validateRunConfig, type FieldError, type RunConfig } 
 import type { Environment } from '../core/environment';
 import type { MemoryEvent, ReadyEvent, StepEvent, TrainedModel } from '../core/events';
 import type { EpochRecord, RunResult } from '../core/result';
+import { keptRuns } from './kept-runs.svelte';
 import { RunController, type RunEnd } from './run-controller';
 
 export type Phase = 'idle' | 'starting' | 'training' | 'stopping';
@@ -93,7 +94,7 @@ export class TrainingSession {
     this.controller.dispose();
   }
 
-  private finish({ result, failure, model }: RunEnd): void {
+  private finish({ result, failure, model, misclassified }: RunEnd): void {
     this.phase = 'idle';
     this.progress = null;
     this.error = failure;
@@ -102,6 +103,7 @@ export class TrainingSession {
       this.lastModel = model;
       this.results = [...this.results, result];
       this.onResult?.(`single run: ${result.config.model}`, result);
+      keptRuns.add(`single run: ${result.config.model}`, result, model, misclassified);
     }
     // The used worker is gone; prepare the next one so the following run starts quickly.
     this.controller.probe(this.config.backend);

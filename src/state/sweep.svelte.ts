@@ -3,6 +3,7 @@ import type { StepEvent } from '../core/events';
 import type { RowStatus, RunEntry } from '../core/matrix';
 import type { EpochRecord, RunResult } from '../core/result';
 import { expandSweep, quickValidationSweep, type SweepAxes, type SweepCandidate } from '../core/sweep';
+import { keptRuns } from './kept-runs.svelte';
 import { RunController, type RunEnd } from './run-controller';
 import { timed } from './task-timing';
 
@@ -175,16 +176,19 @@ export class SweepRunner {
     }
     clearTimeout(this.startTimer);
     this.startTimer = null;
-    this.finishRunning({ result: null, status: 'cancelled', failure: 'Cancelled before it started.', model: null });
+    this.finishRunning({ result: null, status: 'cancelled', failure: 'Cancelled before it started.', model: null, misclassified: null });
   }
 
   /** The running row keeps what the run measured and why it ended; the next queued row starts. */
-  private finishRunning({ result, status, failure }: RunEnd): void {
+  private finishRunning({ result, status, failure, model, misclassified }: RunEnd): void {
     const row = this.runningRow!;
     row.result = result;
     row.status = status;
     row.reason = failure ?? result?.reason ?? null;
-    if (result) this.onResult?.(row.candidate.label, result);
+    if (result) {
+      this.onResult?.(row.candidate.label, result);
+      keptRuns.add(`sweep: ${row.candidate.label}`, result, model, misclassified);
+    }
     this.next();
     this.publishEntries();
   }

@@ -7,6 +7,7 @@ import { validateRunConfig, type BackendChoice } from '../core/config';
 import { DatasetError } from '../core/data/dataset';
 import { loadDataset } from '../core/data/load';
 import type { Environment } from '../core/environment';
+import type { MisclassifiedGallery } from '../core/evaluation-report';
 import type { TrainedModel, WorkerEvent, WorkerRequest } from '../core/events';
 import { initBackend, type BackendOptions } from '../core/train/backend';
 import { runTraining } from '../core/train/trainer';
@@ -47,7 +48,7 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
   }
   const config = validation.config;
   // Set by the trainer's callback (an object, so the narrowing below sees the assignment).
-  const trained: { model: TrainedModel | null } = { model: null };
+  const trained: { model: TrainedModel | null; misclassified: MisclassifiedGallery | null } = { model: null, misclassified: null };
   try {
     const [env, dataset] = await Promise.all([
       backendFor(config.backend, { webglFloat16Textures: config.precision === 'fp16-storage' }),
@@ -58,11 +59,13 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
       isCancelled: () => cancelled,
       sinceStartMs: () => performance.now() - requestedAt,
       onTrainedModel: (model) => { trained.model = model; },
+      onMisclassified: (gallery) => { trained.misclassified = gallery; },
     });
     if (result.status === 'failed') post({ type: 'failed', message: result.reason ?? 'The run failed.', result });
     // The weights move to the page instead of being copied.
-    else if (trained.model) scope.postMessage({ type: 'done', result, model: trained.model } satisfies WorkerEvent, [trained.model.weightData]);
-    else post({ type: 'done', result, model: null });
+    else if (trained.model) {
+      scope.postMessage({ type: 'done', result, ...trained } satisfies WorkerEvent, [trained.model.weightData]);
+    } else post({ type: 'done', result, ...trained });
   } catch (error) {
     const message = error instanceof DatasetError ? error.message : `The run could not start: ${(error as Error).message}`;
     post({ type: 'failed', message, result: null });

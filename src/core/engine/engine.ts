@@ -7,7 +7,7 @@ import * as tf from '../tf';
 import {
   adam, convForward, convInputGrad, convWeightGrad, denseForward, denseInputGrad, denseWeightGrad, grid,
   maxPoolBackward, maxPoolForward, MICRO_UNIFORM_BYTES, outputSize, softmaxCrossEntropy, STEP_UNIFORM_BYTES,
-  type KernelSpec, type Source,
+  type GradientMask, type KernelSpec, type Source,
 } from './kernels';
 import { planOf, type LayerPlan, type Plan } from './plan';
 import { activeWebGpuBackend, type WebGpuBackendInternals } from '../backend-internals';
@@ -78,9 +78,9 @@ function microBatchKernels(plan: Plan, micro: number, accumulation: number, labe
   });
   specs.push(softmaxCrossEntropy(micro, plan.classes, accumulation, labelSmoothing, act(layers.length - 1), grad(layers.length - 1)));
   const firstWeighted = layers.findIndex((layer) => layer.kind !== 'maxpool');
-  const reluMask = (i: number) => {
+  const reluMask = (i: number): GradientMask | null => {
     const previous = layers[i - 1]!;
-    return previous.kind !== 'maxpool' && previous.activation === 'relu' ? act(i - 1) : null;
+    return previous.kind !== 'maxpool' && previous.activation !== 'linear' ? { buffer: act(i - 1), activation: previous.activation } : null;
   };
   for (let i = layers.length - 1; i >= firstWeighted; i--) {
     const layer = layers[i]!;

@@ -2,7 +2,7 @@
  * WGSL of the fused engine's kernels, one generator per kernel. Shapes and offsets are baked in as constants, so the
  * WGSL text itself is the pipeline cache key; every kernel uses 64-invocation workgroups on a 2-D grid (see `grid`).
  */
-import type { Activation, Conv2dPlan, DensePlan, LayerPlan, MaxPoolPlan } from './plan';
+import type { Activation, Conv2dPlan, DensePlan, LayerPlan, MaxPoolPlan, Shape3 } from './plan';
 
 export const WORKGROUP = 64;
 const MAX_GROUPS_PER_DIMENSION = 65535;
@@ -51,6 +51,34 @@ function declare(bindings: [string, string][]): string {
 
 function activate(value: string, activation: Activation, type = 'f32'): string {
   return activation === 'relu' ? `max(${value}, ${type}(0.0))` : value;
+}
+
+/** The producer's output whose activation gates a gradient: zero where the activation was flat. */
+export interface GradientMask {
+  buffer: string;
+  activation: Exclude<Activation, 'linear'>;
+}
+
+/**
+ * The bindings of an input-gradient kernel, declared and as engine buffers: the output gradient, the weights, the
+ * input gradient and, with a mask, the producer's output.
+ */
+function inputGradBindings(gradOut: string, gradIn: string, mask: GradientMask | null): { declared: [string, string][]; buffers: string[] } {
+  const declared: [string, string][] = [['gradOut', 'read'], ['params', 'read'], ['gradIn', 'read_write']];
+  const buffers = [gradOut, 'params', gradIn];
+  if (mask) {
+    declared.push(['mask', 'read']);
+    buffers.push(mask.buffer);
+  }
+  return { declared, buffers };
+}
+
+/**
+ * WGSL storing `value` as the input gradient at `at`, zero where the mask's activation was flat (so it is the
+ * gradient of the producer's pre-activation).
+ */
+function writeInputGrad(at: string, value: string, mask: GradientMask | null): string {
+  return `gradIn[${at}] = ${mask ? `select(0.0, ${value}, mask[${at}] > 0.0)` : value};`;
 }
 
 function groupsFor(invocations: number): number {
@@ -108,6 +136,18 @@ function dot(a: string, b: string, width: number): string {
 }
 
 /**
+ * WGSL decoding `index` into a block of `channels` channels × `columns` columns of one row of `shape`: the block's
+ * first channel (u32), column and row (i32), named by `names`, and its example `n`.
+ */
+function decodeBlock([c, x, y]: [string, string, string], shape: Shape3, channels: number, columns: number): string {
+  return `let ${c} = (index % ${shape.c / channels}u) * ${channels}u;
+  let pixel = index / ${shape.c / channels}u;
+  let ${x} = i32(pixel % ${shape.w / columns}u) * ${columns};
+  let ${y} = i32((pixel / ${shape.w / columns}u) % ${shape.h}u);
+  let n = pixel / ${(shape.w / columns) * shape.h}u;`;
+}
+
+/**
  * Convolution forward: each invocation computes a block of up to 4 neighbouring output columns × 4 output channels
  * (fewer loads per multiply-add; out-of-image taps are masked, not branched), bias and activation as the epilogue.
  */
@@ -123,11 +163,7 @@ ${declare(bindings)}
 ${convConstants(l, batch)}
 ${MAIN}
   if (index >= ${total}u) { return; }
-  let co = (index % ${l.output.c / channels}u) * ${channels}u;
-  let pixel = index / ${l.output.c / channels}u;
-  let ox = i32(pixel % ${l.output.w / columns}u) * ${columns};
-  let oy = i32((pixel / ${l.output.w / columns}u) % u32(OH));
-  let n = pixel / (${l.output.w / columns}u * u32(OH));
+  ${decodeBlock(['co', 'ox', 'oy'], l.output, channels, columns)}
   let image = ${offset} + n * u32(IH * IW) * IC;
   let bias = ${l.biasOffset === null ? `${type}(0.0)` : load('params', `${l.biasOffset}u + co`, channels)};
   ${columnsCode.map((p) => `var acc${p} = bias;`).join('\n  ')}
@@ -159,25 +195,20 @@ function loadStrided(array: string, at: string, stride: string, width: number): 
 /**
  * Convolution input gradient, the forward's blocking transposed: each invocation gathers, for up to 4 neighbouring
  * input columns × 4 input channels, the output gradients they contributed to (taps that hit no output are masked).
- * `maskBy` (the previous layer's relu output) turns it into the gradient of that layer's pre-activation.
+ * `mask` (the previous layer's output) turns it into the gradient of that layer's pre-activation.
  */
-export function convInputGrad(l: Conv2dPlan, batch: number, gradOut: string, gradIn: string, maskBy: string | null): KernelSpec {
+export function convInputGrad(l: Conv2dPlan, batch: number, gradOut: string, gradIn: string, mask: GradientMask | null): KernelSpec {
   const inputs = blockOf(l.input.c);
   const columns = blockOf(l.input.w);
   const type = vecType(inputs);
   const total = batch * l.input.h * (l.input.w / columns) * (l.input.c / inputs);
-  const bindings: [string, string][] = [['gradOut', 'read'], ['params', 'read'], ['gradIn', 'read_write']];
-  if (maskBy) bindings.push(['mask', 'read']);
+  const { declared, buffers } = inputGradBindings(gradOut, gradIn, mask);
   const columnsCode = lanes(columns);
-  const code = `${declare(bindings)}
+  const code = `${declare(declared)}
 ${convConstants(l, batch)}
 ${MAIN}
   if (index >= ${total}u) { return; }
-  let ci = (index % ${l.input.c / inputs}u) * ${inputs}u;
-  let pixel = index / ${l.input.c / inputs}u;
-  let ix = i32(pixel % ${l.input.w / columns}u) * ${columns};
-  let iy = i32((pixel / ${l.input.w / columns}u) % u32(IH));
-  let n = pixel / (${l.input.w / columns}u * u32(IH));
+  ${decodeBlock(['ci', 'ix', 'iy'], l.input, inputs, columns)}
   ${columnsCode.map((p) => `var acc${p} = ${type}(0.0);`).join('\n  ')}
   for (var ky = 0; ky < KH; ky++) {
     let ty = iy + PT - ky;
@@ -195,14 +226,9 @@ ${MAIN}
     }
   }
   let at = ((n * u32(IH) + u32(iy)) * u32(IW) + u32(ix)) * IC + ci;
-  ${columnsCode.flatMap((p) => lanes(inputs).map((k) => {
-    const value = inputs === 1 ? `acc${p}` : `acc${p}[${k}]`;
-    const to = `at + ${p * l.input.c + k}u`;
-    return `gradIn[${to}] = ${maskBy ? `select(0.0, ${value}, mask[${to}] > 0.0)` : value};`;
-  })).join('\n  ')}
+  ${columnsCode.flatMap((p) => lanes(inputs).map((k) =>
+    writeInputGrad(`at + ${p * l.input.c + k}u`, inputs === 1 ? `acc${p}` : `acc${p}[${k}]`, mask))).join('\n  ')}
 }`;
-  const buffers = [gradOut, 'params', gradIn];
-  if (maskBy) buffers.push(maskBy);
   return { label: `${l.name} input gradient`, code, bindings: buffers, workgroups: groupsFor(total) };
 }
 
@@ -375,14 +401,13 @@ ${MAIN}
 }
 
 /** Dense input gradient: each invocation computes up to 4 inputs of one example, dot products over 4 units at a time. */
-export function denseInputGrad(l: DensePlan, batch: number, gradOut: string, gradIn: string, maskBy: string | null): KernelSpec {
+export function denseInputGrad(l: DensePlan, batch: number, gradOut: string, gradIn: string, mask: GradientMask | null): KernelSpec {
   const inputs = blockOf(l.input.c);
   const units = blockOf(l.output.c);
   const total = batch * (l.input.c / inputs);
-  const bindings: [string, string][] = [['gradOut', 'read'], ['params', 'read'], ['gradIn', 'read_write']];
-  if (maskBy) bindings.push(['mask', 'read']);
+  const { declared, buffers } = inputGradBindings(gradOut, gradIn, mask);
   const inputCode = lanes(inputs);
-  const code = `${declare(bindings)}
+  const code = `${declare(declared)}
 ${denseConstants(l, batch)}
 ${MAIN}
   if (index >= ${total}u) { return; }
@@ -394,10 +419,8 @@ ${MAIN}
     ${inputCode.map((k) => `acc${k} += ${dot('grads', load('params', `WOFF + (i + ${k}u) * U + j`, units), units)};`).join('\n    ')}
   }
   let at = n * IN + i;
-  ${inputCode.map((k) => `gradIn[at + ${k}u] = ${maskBy ? `select(0.0, acc${k}, mask[at + ${k}u] > 0.0)` : `acc${k}`};`).join('\n  ')}
+  ${inputCode.map((k) => writeInputGrad(`at + ${k}u`, `acc${k}`, mask)).join('\n  ')}
 }`;
-  const buffers = [gradOut, 'params', gradIn];
-  if (maskBy) buffers.push(maskBy);
   return { label: `${l.name} input gradient`, code, bindings: buffers, workgroups: groupsFor(total) };
 }
 

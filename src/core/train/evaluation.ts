@@ -1,6 +1,8 @@
-/** Validation in inference mode and the inference latency after training. */
+/** Validation in inference mode, and after training the inference latency and what the model gets wrong. */
 import * as tf from '../tf';
+import type { ImageDataset } from '../data/dataset';
 import { evalBatches } from '../data/splits';
+import { confusionReport, pickMistakes, type EvaluationReport, type MisclassifiedGallery } from '../evaluation-report';
 import { quantile } from '../measure/stats';
 import type { RunResult } from '../result';
 import type { BatchSource } from './batches';
@@ -36,6 +38,49 @@ export async function evaluate(
     correct += hits!;
   }
   return { loss: lossSum / indices.length, accuracy: correct / indices.length };
+}
+
+/** The predicted class of every example at `indices` and the softmax probability it got, inference mode, in evaluation batches. */
+async function predictClasses(
+  model: tf.LayersModel, source: BatchSource, indices: Int32Array,
+): Promise<{ predicted: Int32Array; confidence: Float32Array }> {
+  const predicted = new Int32Array(indices.length);
+  const confidence = new Float32Array(indices.length);
+  let offset = 0;
+  for (const batch of evalBatches(indices, EVAL_BATCH)) {
+    const { x, y } = source.batch(batch);
+    const [classes, probabilities] = tf.tidy(() => {
+      const logits = model.apply(x, { training: false }) as tf.Tensor2D;
+      return [tf.argMax(logits, -1), tf.softmax(logits).max(-1)];
+    });
+    tf.dispose([x, y]);
+    try {
+      predicted.set(await classes.data() as Int32Array, offset);
+      confidence.set(await probabilities.data() as Float32Array, offset);
+    } finally {
+      tf.dispose([classes, probabilities]);
+    }
+    offset += batch.length;
+  }
+  return { predicted, confidence };
+}
+
+/** Misclassified images a run hands to the page: enough to see a pattern, a few kilobytes each at most. */
+export const GALLERY_IMAGES = 24;
+
+/** The trained model's confusion matrix on `indices`, and its most confident mistakes with their pixels. */
+export async function evaluateMistakes(
+  model: tf.LayersModel, source: BatchSource, dataset: ImageDataset, indices: Int32Array,
+): Promise<{ report: EvaluationReport; gallery: MisclassifiedGallery }> {
+  const { predicted, confidence } = await predictClasses(model, source, indices);
+  const trueLabels = Int32Array.from(indices, (index) => dataset.labels[index]!);
+  const { height, width, channels } = dataset;
+  const pixels = height * width * channels;
+  const images = pickMistakes(trueLabels, predicted, confidence, GALLERY_IMAGES).map(({ position, ...mistake }) => {
+    const index = indices[position]!;
+    return { ...mistake, pixels: dataset.images.slice(index * pixels, (index + 1) * pixels) };
+  });
+  return { report: confusionReport(dataset.classNames, trueLabels, predicted), gallery: { height, width, channels, images } };
 }
 
 const INFERENCE_REPEATS = 3;

@@ -4,6 +4,7 @@ import type { Environment } from '../environment';
 import type { LogicalPeak } from '../measure/logical-peak';
 import type { MemorySample, MemorySnapshot } from '../measure/memory-snapshot';
 import { quantile, summarizeStepTimes } from '../measure/stats';
+import type { EvaluationReport } from '../evaluation-report';
 import type { EngineReport, EpochRecord, LossScalerSummary, RunMemory, RunResult, RunStatus } from '../result';
 
 /** Everything a run measured, as plain values. */
@@ -39,6 +40,8 @@ export interface RunMeasurements {
   leakedTensors: number;
   inference: RunResult['inference'];
   lossScale: LossScalerSummary | null;
+  /** What the trained model gets wrong on the validation images; only finished runs have it. */
+  evaluation?: EvaluationReport | null;
 }
 
 export function buildRunResult(m: RunMeasurements): RunResult {
@@ -93,5 +96,6 @@ export function buildRunResult(m: RunMeasurements): RunResult {
       curve,
       stoppedEarlyAtEpoch: m.stoppedEarlyAtEpoch,
     },
+    ...(m.evaluation ? { evaluation: m.evaluation } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { microBatchSize, type RunConfig } from '../config';
 import type { ImageDataset } from '../data/dataset';
 import { epochBatches, splitDataset, stratifiedSubset } from '../data/splits';
 import type { Environment } from '../environment';
+import type { MisclassifiedGallery } from '../evaluation-report';
 import type { TrainedModel, TrainerEvent } from '../events';
 import { memoryLevel } from '../measure/budget';
 import { measureLogicalPeak } from '../measure/logical-peak';
@@ -17,7 +18,7 @@ import { createRng, shuffleInPlace, type Rng } from '../rng';
 import { adjustBatchNormMomentum, recalibrateBatchNorm } from './batch-norm-statistics';
 import { createBatchSource, type BatchSource } from './batches';
 import { EarlyStopping, createCadenceClock, type CadenceClock } from './cadence';
-import { EVAL_BATCH, evalBatchSums, evaluate, measureInference } from './evaluation';
+import { EVAL_BATCH, evalBatchSums, evaluate, evaluateMistakes, measureInference } from './evaluation';
 import { FusedTraining, engineReport, fusedEngineRefusal, type FinishedStep } from './fused-training';
 import { untilDeviceLost, watchGpuFaults, type GpuFaultWatch } from './gpu-faults';
 import {
@@ -36,6 +37,8 @@ export interface TrainerHooks {
   sinceStartMs?(): number;
   /** Receives the trained model in tfjs's save format when the run finished (before the model is disposed). */
   onTrainedModel?(model: TrainedModel): void;
+  /** Receives the finished run's most confident mistakes on the validation images, with their pixels. */
+  onMisclassified?(gallery: MisclassifiedGallery): void;
 }
 
 const GIB = 2 ** 30;
@@ -342,7 +345,10 @@ async function validate(run: RunState, epoch: number): Promise<boolean> {
   return true;
 }
 
-/** Stops the clock, then (for a finished run) measures the inference latency and hands over the trained model. */
+/**
+ * Stops the clock, then (for a finished run) measures the inference latency, counts what the model gets wrong on the
+ * validation images the run scores and hands over the trained model.
+ */
 async function finishRun(run: RunState): Promise<void> {
   const { hooks, measured } = run;
   if (measured.status === 'done' && hooks.isCancelled()) {
@@ -352,6 +358,11 @@ async function finishRun(run: RunState): Promise<void> {
   run.trainEnd = now();
   // After the clock stops: wall time is training and validation only.
   if (measured.status === 'done') measured.inference = await run.untilDeviceLost(measureInference(run.model, run.source!, run.validationIndices));
+  if (measured.status === 'done') {
+    const { report, gallery } = await run.untilDeviceLost(evaluateMistakes(run.model, run.source!, run.dataset, run.validationIndices));
+    measured.evaluation = report;
+    hooks.onMisclassified?.(gallery);
+  }
   if (measured.status === 'done' && hooks.onTrainedModel) hooks.onTrainedModel(await savedModel(run.model));
 }
 

@@ -1,0 +1,38 @@
+import type { MisclassifiedGallery } from '../core/evaluation-report';
+import type { TrainedModel } from '../core/events';
+import type { RunResult } from '../core/result';
+
+/** A finished run of this session with what the model views need: its result, trained model and mistakes. */
+export interface KeptRun {
+  key: number;
+  label: string;
+  result: RunResult;
+  model: TrainedModel | null;
+  misclassified: MisclassifiedGallery | null;
+}
+
+/** Runs kept for the model views: each holds its weights (≈ 0.1–2 MB for the catalog's models), so old ones give way. */
+export const MAX_KEPT_RUNS = 20;
+
+/**
+ * The finished runs of this session, single runs and sweep rows, newest last, for "what the model gets wrong" and
+ * "try the model". The views follow the newest run unless the user chose an older one.
+ */
+export class KeptRuns {
+  list = $state.raw<KeptRun[]>([]);
+  selectedKey = $state<number | null>(null);
+  readonly selected = $derived(this.list.find((run) => run.key === this.selectedKey) ?? null);
+  private nextKey = 1;
+
+  /** Keeps a run that finished (it has the confusion counts or a model); others are not kept. */
+  add(label: string, result: RunResult, model: TrainedModel | null, misclassified: MisclassifiedGallery | null): void {
+    if (!result.evaluation && !model) return;
+    const followingNewest = this.selectedKey === null || this.selectedKey === this.list.at(-1)?.key;
+    const run: KeptRun = { key: this.nextKey++, label, result, model, misclassified };
+    this.list = [...this.list.slice(-(MAX_KEPT_RUNS - 1)), run];
+    if (followingNewest || !this.selected) this.selectedKey = run.key;
+  }
+}
+
+/** The page's one list: the single run and the sweep both add to it. */
+export const keptRuns = new KeptRuns();
