@@ -4,6 +4,7 @@ import type { MisclassifiedGallery } from './evaluation-report';
 import type { MemoryLevel } from './measure/budget';
 import type { MemoryEstimate } from './models/analysis';
 import type { EpochRecord, RunResult } from './result';
+import type { LrRangeResult, RangePoint } from './train/lr-range-test';
 
 /** Typed messages between the UI and the training worker: the seam of the app. */
 
@@ -90,9 +91,26 @@ export interface EnvironmentEvent {
   error: string | null;
 }
 
-export type WorkerEvent = TrainerEvent | EnvironmentEvent;
+/** One step of a learning-rate range test, as it comes back. */
+export interface LrRangePointEvent {
+  type: 'lr-range-point';
+  point: RangePoint;
+  /** Steps planned. */
+  steps: number;
+}
+
+export interface LrRangeDoneEvent {
+  type: 'lr-range-done';
+  result: LrRangeResult;
+}
+
+/** What a learning-rate range test streams: data and model progress, its points, then one done. */
+export type LrRangeEvent = ProgressEvent | LrRangePointEvent | LrRangeDoneEvent;
+
+export type WorkerEvent = TrainerEvent | EnvironmentEvent | LrRangePointEvent | LrRangeDoneEvent;
 
 export type WorkerRequest =
   | { type: 'probe'; backend: RunConfig['backend'] }
   | { type: 'run'; config: RunConfig; dataBaseUrl: string }
+  | { type: 'lr-range-test'; config: RunConfig; dataBaseUrl: string }
   | { type: 'cancel' };

@@ -10,6 +10,7 @@ import type { Environment } from '../core/environment';
 import type { MisclassifiedGallery } from '../core/evaluation-report';
 import type { TrainedModel, WorkerEvent, WorkerRequest } from '../core/events';
 import { initBackend, type BackendOptions } from '../core/train/backend';
+import { runLrRangeTest } from '../core/train/lr-range-run';
 import { runTraining } from '../core/train/trainer';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -72,6 +73,29 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
   }
 }
 
+/** A learning-rate range test of the configured model and dataset, in place of a run (the worker is used up after it). */
+async function rangeTest(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
+  const validation = validateRunConfig(rawConfig);
+  const fail = (reason: string) => post({
+    type: 'lr-range-done',
+    result: {
+      status: 'failed', reason, points: [], steps: 0, suggestion: { ok: false, reason }, backend: 'none',
+      engine: { ran: 'tfjs', reason: null }, totalMs: 0,
+    },
+  });
+  if (!validation.ok) return fail(validation.errors.map((e) => e.message).join(' '));
+  const config = validation.config;
+  try {
+    const [, dataset] = await Promise.all([
+      backendFor(config.backend, { webglFloat16Textures: config.precision === 'fp16-storage' }),
+      loadDataset(config.dataset, dataBaseUrl, ({ fraction, message }) => post({ type: 'progress', stage: 'data', fraction, message })),
+    ]);
+    post({ type: 'lr-range-done', result: await runLrRangeTest(config, dataset, { emit: post, isCancelled: () => cancelled }) });
+  } catch (error) {
+    fail(error instanceof DatasetError ? error.message : `The range test could not start: ${(error as Error).message}`);
+  }
+}
+
 // When the device is lost, read-backs tfjs started and nobody awaits any more are aborted ("mapAsync … Buffer was
 // unmapped / the Device was lost before mapping was resolved"). The run reports the loss itself (the trainer watches
 // the device), so these are expected: say so quietly. Any other unhandled rejection stays an error.
@@ -86,5 +110,6 @@ scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
   const request = message.data;
   if (request.type === 'probe') void probe(request.backend);
   else if (request.type === 'run') void run(request.config, request.dataBaseUrl);
+  else if (request.type === 'lr-range-test') void rangeTest(request.config, request.dataBaseUrl);
   else if (request.type === 'cancel') cancelled = true;
 };

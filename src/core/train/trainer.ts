@@ -61,7 +61,7 @@ async function savedModel(model: tf.LayersModel): Promise<TrainedModel> {
 }
 
 /** The model with the run's precision policy and BatchNorm momentum applied. */
-function buildModel(config: RunConfig, dataset: ImageDataset, rng: Rng): { model: tf.LayersModel; batchNormMomentum: number | null } {
+export function buildModel(config: RunConfig, dataset: ImageDataset, rng: Rng): { model: tf.LayersModel; batchNormMomentum: number | null } {
   const input = { height: dataset.height, width: dataset.width, channels: dataset.channels };
   const model = MODEL_BUILDERS[config.model].build(input, dataset.classNames.length, rng);
   if (config.precision === 'mixed-fp16') roundLayerOutputsToFloat16(model);
