@@ -21,6 +21,9 @@ export class SweepRow {
   /** Optimizer steps done / planned while running. */
   step = $state(0);
   totalSteps = $state(0);
+  /** Wall time from picking the row to its run's end (worker start, data, compilation included); null until it ended.
+   * Not a signal: readers pick it up with the published entries, so a run's end redraws nothing more for it. */
+  wallMs: number | null = null;
 
   constructor(readonly candidate: SweepCandidate) {}
 }
@@ -55,6 +58,8 @@ export class SweepRunner {
   /** Set between picking the next row and starting its worker (a task of its own). */
   private startTimer: ReturnType<typeof setTimeout> | null = null;
   private entriesTimer: ReturnType<typeof setTimeout> | null = null;
+  /** performance.now() when the running row was picked. */
+  private runningSince = 0;
 
   private readonly controller: RunController;
 
@@ -157,6 +162,7 @@ export class SweepRunner {
     row.status = 'running';
     row.step = 0;
     row.totalSteps = 0;
+    this.runningSince = performance.now();
     this.liveSteps = [];
     this.liveEpochs = [];
     // The worker starts in a task of its own, so the previous run's end (queue, matrix, history) and the next run's
@@ -183,6 +189,7 @@ export class SweepRunner {
   private finishRunning({ result, status, failure, model, misclassified }: RunEnd): void {
     const row = this.runningRow!;
     row.result = result;
+    row.wallMs = performance.now() - this.runningSince;
     row.status = status;
     row.reason = failure ?? result?.reason ?? null;
     if (result) {
