@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, expectBackend, test } from './fixtures';
 
 test('a 2-run sweep shows its progress, then one validation curve per run and memory bars with their figures', async ({ page, watch }) => {
@@ -55,6 +56,14 @@ test('a 2-run sweep shows its progress, then one validation curve per run and me
   const activations = await tableRows.evaluateAll((rows) => rows.map((r) => r.children[4]!.textContent!));
   const inBytes = (text: string) => Number.parseFloat(text) * (text.endsWith('MiB') ? 2 ** 20 : 1024);
   expect(inBytes(activations[1]!) / inBytes(activations[0]!)).toBeCloseTo(2, 1);
+
+  // The overview's own charts, tables and bars: no serious axe finding in either colour scheme.
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const { violations } = await new AxeBuilder({ page }).include('[data-testid="sweep-overview"]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' '))}`), colorScheme).toEqual([]);
+  }
   expect(watch.consoleErrors).toEqual([]);
   expect(watch.foreignRequests).toEqual([]);
 });
