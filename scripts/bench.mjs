@@ -1,35 +1,13 @@
 // npm run bench [-- options]: builds the app, serves dist/ on a free local port, runs a benchmark grid on bench.html in
 // headless Chromium, prints the table and the ratios, and writes the whole report as JSON under bench/results/.
 // See bench/README.md for the options and for how to read every column and ratio.
-import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { findBrowser, HOW_TO_INSTALL } from './find-browser.mjs';
+import { measureStartup, selectedStartupJob } from './bench-startup.mjs';
 import { startMainThreadTrace, summariseMainThread } from './main-thread-trace.mjs';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DIST = join(ROOT, 'dist');
-const RESULTS = join(ROOT, 'bench', 'results');
-
-// Like playwright.config.ts's CHROMIUM_ARGS (kept in step by hand: this script runs without a TypeScript loader).
-// --enable-unsafe-webgpu gives WebGPU in headless Chromium (SwiftShader's Vulkan adapter on a machine without a GPU);
-// --enable-unsafe-swiftshader lets WebGL fall back to SwiftShader there.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  // A hidden or headless page must not have its timers and workers throttled in the middle of a measurement.
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-];
+import { CHROMIUM_ARGS, DIST, GPU_ARGS, RESULTS, build, openBenchPage, serveDist, timestamp } from './bench-harness.mjs';
 
 const USAGE = `Usage: npm run bench -- [options]
   --grid <name>        grid to run: default, quick, full (default: default)
@@ -70,48 +48,6 @@ function parseArgs(argv) {
   }
   if (options.only !== null) new RegExp(options.only); // fail early on a bad pattern
   return options;
-}
-
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.wasm': 'application/wasm',
-};
-
-/** A tiny static server for dist/ on 127.0.0.1 and a free port (a secure context, so WebGPU is allowed). */
-function serveDist() {
-  const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    const file = normalize(join(DIST, path.endsWith('/') ? `${path}index.html` : path));
-    if (!file.startsWith(DIST + sep) || !existsSync(file) || !statSync(file).isFile()) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    response.writeHead(200, {
-      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
-      'content-length': statSync(file).size,
-      'cache-control': 'no-store',
-    });
-    createReadStream(file).pipe(response);
-  });
-  return new Promise((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolvePromise({ server, url: `http://127.0.0.1:${server.address().port}/` }));
-  });
-}
-
-function build() {
-  console.log('[bench] building the app (npm run build)…');
-  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`npm run build failed (exit code ${result.status ?? result.signal}).`);
-}
-
-function timestamp(date) {
-  return date.toISOString().replace(/[:.]/g, '-');
 }
 
 /** The issue's bound on one task of the app's main thread, in ms of CPU time. */
@@ -167,27 +103,16 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const browserPath = findBrowser();
   if (!browserPath) throw new Error(HOW_TO_INSTALL);
-  if (options.build) build();
+  if (options.build) build('bench');
   if (!existsSync(join(DIST, 'bench.html'))) throw new Error('dist/bench.html is missing: run without --no-build (npm run build).');
 
   const { server, url } = await serveDist();
-  const args = options.gpu ? [...CHROMIUM_ARGS, '--enable-gpu', '--ignore-gpu-blocklist', '--use-angle=default'] : CHROMIUM_ARGS;
+  const args = options.gpu ? [...CHROMIUM_ARGS, ...GPU_ARGS] : CHROMIUM_ARGS;
   const browser = await chromium.launch({ executablePath: browserPath, headless: true, args });
   const wallStart = Date.now();
   try {
     if (options.mainThread) return await benchMainThread(browser, url, options);
-    const page = await browser.newPage();
-    page.on('console', (message) => {
-      const text = message.text();
-      if (text.startsWith('[bench] ')) console.log(text);
-      else if (message.type() === 'error') console.error(`[page error] ${text}`);
-    });
-    page.on('pageerror', (error) => console.error(`[page uncaught] ${error.message}`));
-    page.on('worker', (worker) => worker.on('console', (message) => {
-      if (message.type() === 'error') console.error(`[worker error] ${message.text()}`);
-    }));
-    await page.goto(`${url}bench.html`);
-    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+    const page = await openBenchPage(browser, url);
 
     if (options.list) {
       const grids = await page.evaluate(() => window.benchGrids());
@@ -199,9 +124,12 @@ async function main() {
     }
 
     console.log(`[bench] browser: ${browserPath} (${browser.version()}), serving ${url}`);
+    // The startup job opens the app's own page, so it runs here, before bench.html's jobs; its loads go into the report.
+    const startupJob = await selectedStartupJob(page, options.grid, options.only);
+    const startup = await measureStartup(browser, url, startupJob, options.jobTimeoutMin * 60_000);
     const report = await page.evaluate(
       (runOptions) => window.runBench(runOptions),
-      { grid: options.grid, only: options.only, jobTimeoutMs: options.jobTimeoutMin * 60_000 },
+      { grid: options.grid, only: options.only, jobTimeoutMs: options.jobTimeoutMin * 60_000, startup },
     );
     const text = await page.evaluate((r) => window.formatBenchReport(r), report);
     const out = options.out ? resolve(options.out) : join(RESULTS, `${timestamp(new Date(report.startedAt))}.json`);
@@ -212,7 +140,7 @@ async function main() {
     console.log('');
     console.log(`[bench] wall time ${((Date.now() - wallStart) / 1000).toFixed(0)} s; JSON written to ${out}`);
     const failed = report.rows.filter((row) => row.status !== 'done').length
-      + report.outcomes.filter((outcome) => outcome.kind === 'matmul' && !outcome.ok).length;
+      + report.outcomes.filter((outcome) => outcome.kind === 'matmul' && !outcome.ok).length + (report.startup?.errors.length ?? 0);
     if (failed > 0) console.error(`[bench] ${failed} job(s) did not finish: see the notes under the table.`);
     return failed > 0 ? 1 : 0;
   } finally {

@@ -82,12 +82,13 @@ async function probe(backend: BackendName): Promise<{ environment: Environment |
   return { environment: settled.value, error: settled.error };
 }
 
-async function runTrainer(job: Extract<BenchJob, { kind: 'trainer' }>, timeoutMs: number): Promise<JobOutcome> {
+async function runTrainer(job: Extract<BenchJob, { kind: 'trainer' }>, timeoutMs: number, stopAtTarget: boolean): Promise<JobOutcome> {
   const start = performance.now();
   let lastLoss: number | null = null;
   const stepMs: number[] = [];
   const request: WorkerRequest = { type: 'run', config: job.config, dataBaseUrl: dataBaseUrl() };
-  const settled = await withWorker<WorkerEvent, { result: JobOutcome['result']; error: string | null }>(trainingWorker(), request, timeoutMs,
+  const worker = trainingWorker();
+  const settled = await withWorker<WorkerEvent, { result: JobOutcome['result']; error: string | null }>(worker, request, timeoutMs,
     (event, settle) => {
       if (event.type === 'ready') log(`  ${event.environment.summary} ${event.data.totalSteps} steps.`);
       // The trainer announces the compile stage on every backend; only WebGPU pre-compiles anything.
@@ -96,8 +97,11 @@ async function runTrainer(job: Extract<BenchJob, { kind: 'trainer' }>, timeoutMs
         lastLoss = event.loss;
         stepMs.push(event.stepMs);
         log(`  step ${event.step}/${event.totalSteps}  ${event.stepMs.toFixed(0)} ms  loss ${event.loss.toFixed(4)}${event.skipped ? ' (skipped)' : ''}`);
-      } else if (event.type === 'epoch') log(`  validation accuracy ${event.valAccuracy.toFixed(3)}`);
-      else if (event.type === 'done') settle({ value: { result: event.result, error: null }, error: null });
+      } else if (event.type === 'epoch') {
+        log(`  validation accuracy ${event.valAccuracy.toFixed(3)}`);
+        // The run's time to target is set; what it would train afterwards cannot change it.
+        if (stopAtTarget && event.valAccuracy >= job.config.targetAccuracy) worker.postMessage({ type: 'cancel' } satisfies WorkerRequest);
+      } else if (event.type === 'done') settle({ value: { result: event.result, error: null }, error: null });
       else if (event.type === 'failed') settle({ value: { result: event.result, error: event.message }, error: null });
     });
   const result = settled.value?.result as Extract<JobOutcome, { kind: 'trainer' }>['result'] ?? null;
@@ -117,8 +121,8 @@ function runBaseline<T>(request: BaselineRequest, timeoutMs: number, pick: (even
   });
 }
 
-async function runJob(job: BenchJob, timeoutMs: number): Promise<JobOutcome> {
-  if (job.kind === 'trainer') return runTrainer(job, timeoutMs);
+async function runJob(job: BenchJob, timeoutMs: number, stopAtTarget: boolean): Promise<JobOutcome> {
+  if (job.kind === 'trainer') return runTrainer(job, timeoutMs, stopAtTarget);
   const start = performance.now();
   if (job.kind === 'plain') {
     const settled = await runBaseline<PlainLoopResult>({ type: 'plain', config: job.config, dataBaseUrl: dataBaseUrl() }, timeoutMs,
@@ -168,7 +172,7 @@ function unmaskedWebGlRenderer(): string | null {
 }
 
 async function runBench(options: RunBenchOptions): Promise<BenchReport> {
-  const makeGrid = GRIDS[options.grid];
+  const makeGrid = options.jobs ? () => ({ name: options.grid, description: 'jobs given by the caller', jobs: options.jobs! }) : GRIDS[options.grid];
   if (!makeGrid) throw new Error(`Unknown grid "${options.grid}": choose one of ${gridNames().join(', ')}.`);
   const grid = makeGrid();
   const only = options.only ? new RegExp(options.only) : null;
@@ -193,7 +197,7 @@ async function runBench(options: RunBenchOptions): Promise<BenchReport> {
   const outcomes: JobOutcome[] = [];
   for (const [i, job] of jobs.entries()) {
     log(`[${i + 1}/${jobs.length}] ${describeJob(job)}  (${((performance.now() - t0) / 1000).toFixed(0)} s elapsed)`);
-    const outcome = await runJob(job, timeoutMs);
+    const outcome = await runJob(job, timeoutMs, options.stopAtTarget ?? false);
     outcomes.push(outcome);
     log(`  ${outcome.ok ? 'done' : `FAILED: ${outcome.error ?? 'see the result'}`} in ${(outcome.wallMs / 1000).toFixed(1)} s`);
   }

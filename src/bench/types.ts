@@ -202,7 +202,12 @@ export interface BenchReport {
 }
 
 export interface RunBenchOptions {
+  /** The grid to run; with `jobs`, only the report's name for them. */
   grid: string;
+  /** Jobs to run instead of the grid's (npm run race passes the configurations it races). */
+  jobs?: BenchJob[];
+  /** Stop each trainer job at its first validation at or above its target (its result then says cancelled). */
+  stopAtTarget?: boolean;
   /** Only jobs whose id matches this regular expression. */
   only?: string | null;
   /** A job that takes longer is ended (its worker terminated) and reported as timed out. */
