@@ -9,9 +9,9 @@ import { IMAGE_HEADER_BYTES, readImageHeader } from '../core/data/image-header';
 import type { ImportEvent, ImportRequest } from '../core/data/import-messages';
 import { saveUserDataset } from '../core/data/user-cache';
 import {
-  assembleUserDataset, centreSquare, headerProblem, planImport, rgbaToPixels, withFingerprint,
-  type DecodedImage, type ImportOptions, type ImportProblem,
+  assembleUserDataset, headerProblem, planImport, withFingerprint, type DecodedImage, type ImportOptions, type ImportProblem,
 } from '../core/data/user-import';
+import { decodeToPixels } from './decode-image';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (event: ImportEvent) => scope.postMessage(event);
@@ -19,27 +19,6 @@ const post = (event: ImportEvent) => scope.postMessage(event);
 /** Files decoded at once: enough to overlap reading and decoding, few enough to bound memory for large photos. */
 const CONCURRENCY = 4;
 const PROGRESS_INTERVAL_MS = 100;
-
-/** Centre square of the image, resized by the browser's high-quality scaler, drawn on white (transparent pixels). */
-async function decodeToPixels(file: File, options: ImportOptions, canvas: OffscreenCanvas): Promise<Uint8Array> {
-  // The decoded bitmap is already turned by the EXIF orientation, so the square is taken from its size, not the header's.
-  const full = await createImageBitmap(file);
-  let small: ImageBitmap;
-  try {
-    const square = centreSquare(full.width, full.height);
-    small = await createImageBitmap(full, square.x, square.y, square.side, square.side, {
-      resizeWidth: options.side, resizeHeight: options.side, resizeQuality: 'high',
-    });
-  } finally {
-    full.close();
-  }
-  const context = canvas.getContext('2d', { willReadFrequently: true })!;
-  context.fillStyle = '#fff';
-  context.fillRect(0, 0, options.side, options.side);
-  context.drawImage(small, 0, 0);
-  small.close();
-  return rgbaToPixels(context.getImageData(0, 0, options.side, options.side).data, options.colour);
-}
 
 type FileOutcome = { pixels: Uint8Array; sha256: string } | { problem: string };
 
