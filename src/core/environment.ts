@@ -20,6 +20,27 @@ export interface BackendAttempt {
   detail: string;
 }
 
+/** One backend timed by `auto` (src/core/train/backend.ts, measureBackends): its step time, or why it has none. */
+export interface BackendProbe {
+  backend: BackendName;
+  /** Mean wall time of the timed steps after one warm-up step, each ending with its loss read back; null = not measured. */
+  msPerStep: number | null;
+  /** The warm-up step's wall time (shader compilation included). */
+  warmUpMs: number | null;
+  timedSteps: number;
+  /** WebGPU on a software (fallback) adapter. */
+  softwareAdapter: boolean;
+  /** The kernels timed, or why the backend was not measured. */
+  detail: string;
+}
+
+/** How `auto` chose: every backend's probe and the wall time they took together. */
+export interface AutoBackendChoice {
+  chosen: BackendName;
+  probes: BackendProbe[];
+  totalMs: number;
+}
+
 /** The compute path a run got, and why: one plain JSON object. */
 export interface Environment {
   backend: BackendName;
@@ -32,4 +53,6 @@ export interface Environment {
   webglFloat16Textures: boolean;
   tfjsVersion: string;
   userAgent: string;
+  /** Present when `auto` chose the backend by timing the run's model on each (absent: picked by hand, or older results). */
+  autoChoice?: AutoBackendChoice;
 }

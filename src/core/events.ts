@@ -10,7 +10,7 @@ import type { LrRangeResult, RangePoint } from './train/lr-range-test';
 
 export interface ProgressEvent {
   type: 'progress';
-  stage: 'data' | 'model' | 'compile';
+  stage: 'data' | 'model' | 'compile' | 'backend';
   message: string;
   /** 0..1, or null when unknown. */
   fraction: number | null;

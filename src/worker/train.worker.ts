@@ -3,13 +3,13 @@
  * The training worker: one per run, so every configuration gets a fresh tfjs backend (the WebGPU buffer pool never
  * shrinks) and a crash or a hung step can be ended with terminate() without touching the page.
  */
-import { validateRunConfig, type BackendChoice } from '../core/config';
-import { DatasetError } from '../core/data/dataset';
+import { validateRunConfig, type BackendChoice, type RunConfig } from '../core/config';
+import { DatasetError, type ImageDataset } from '../core/data/dataset';
 import { loadDataset } from '../core/data/load';
 import type { Environment } from '../core/environment';
 import type { MisclassifiedGallery } from '../core/evaluation-report';
 import type { TrainedModel, WorkerEvent, WorkerRequest } from '../core/events';
-import { initBackend, type BackendOptions } from '../core/train/backend';
+import { initBackend, initFastestBackend, type BackendOptions } from '../core/train/backend';
 import { runLrRangeTest } from '../core/train/lr-range-run';
 import { runTraining } from '../core/train/trainer';
 
@@ -32,6 +32,23 @@ function backendFor(choice: BackendChoice, options: BackendOptions = {}): Promis
   return environment;
 }
 
+/**
+ * The backend and dataset of a run or range test. `auto` times the configured model on each backend first
+ * (initFastestBackend), so it waits for the dataset; a backend picked by hand starts while the dataset loads.
+ */
+async function environmentAndDataset(config: RunConfig, loadData: () => Promise<ImageDataset>): Promise<[Environment, ImageDataset]> {
+  const options = { webglFloat16Textures: config.precision === 'fp16-storage' };
+  if (config.backend !== 'auto') return Promise.all([backendFor(config.backend, options), loadData()]);
+  const dataset = await loadData();
+  // A probe may still be starting a backend, and tfjs backend switches must not overlap.
+  await environment?.catch(() => null);
+  environmentKey = null;
+  environment = initFastestBackend(config, dataset, {
+    ...options, onProgress: (message) => post({ type: 'progress', stage: 'backend', message, fraction: null }),
+  });
+  return [await environment, dataset];
+}
+
 async function probe(choice: BackendChoice): Promise<void> {
   try {
     post({ type: 'environment', environment: await backendFor(choice), error: null });
@@ -51,10 +68,8 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
   // Set by the trainer's callback (an object, so the narrowing below sees the assignment).
   const trained: { model: TrainedModel | null; misclassified: MisclassifiedGallery | null } = { model: null, misclassified: null };
   try {
-    const [env, dataset] = await Promise.all([
-      backendFor(config.backend, { webglFloat16Textures: config.precision === 'fp16-storage' }),
-      loadDataset(config.dataset, dataBaseUrl, ({ fraction, message }) => post({ type: 'progress', stage: 'data', fraction, message })),
-    ]);
+    const [env, dataset] = await environmentAndDataset(config, () => loadDataset(config.dataset, dataBaseUrl,
+      ({ fraction, message }) => post({ type: 'progress', stage: 'data', fraction, message })));
     const result = await runTraining(config, dataset, env, {
       emit: post,
       isCancelled: () => cancelled,
@@ -86,10 +101,8 @@ async function rangeTest(rawConfig: unknown, dataBaseUrl: string): Promise<void>
   if (!validation.ok) return fail(validation.errors.map((e) => e.message).join(' '));
   const config = validation.config;
   try {
-    const [, dataset] = await Promise.all([
-      backendFor(config.backend, { webglFloat16Textures: config.precision === 'fp16-storage' }),
-      loadDataset(config.dataset, dataBaseUrl, ({ fraction, message }) => post({ type: 'progress', stage: 'data', fraction, message })),
-    ]);
+    const [, dataset] = await environmentAndDataset(config, () => loadDataset(config.dataset, dataBaseUrl,
+      ({ fraction, message }) => post({ type: 'progress', stage: 'data', fraction, message })));
     post({ type: 'lr-range-done', result: await runLrRangeTest(config, dataset, { emit: post, isCancelled: () => cancelled }) });
   } catch (error) {
     fail(error instanceof DatasetError ? error.message : `The range test could not start: ${(error as Error).message}`);

@@ -1,8 +1,16 @@
 import * as tf from '../tf';
 import '@tensorflow/tfjs-backend-cpu';
-import type { WebGlBackendInternals } from '../backend-internals';
-import type { BackendChoice, BackendName } from '../config';
-import type { AdapterInfo, BackendAttempt, Environment } from '../environment';
+import { asWebGpuBackend, engineInternals, type WebGlBackendInternals } from '../backend-internals';
+import type { BackendChoice, BackendName, RunConfig } from '../config';
+import type { ImageDataset } from '../data/dataset';
+import { splitDataset } from '../data/splits';
+import type { AdapterInfo, AutoBackendChoice, BackendAttempt, BackendProbe, Environment } from '../environment';
+import { formatMs } from '../format';
+import { createRng } from '../rng';
+import { createBatchSource, type BatchSource } from './batches';
+import { FusedTraining, fusedEngineRefusal } from './fused-training';
+import { createStepContext, optimizerStep, type StepContext } from './optimizer-step';
+import { buildModel } from './trainer';
 
 const AUTO_ORDER: BackendName[] = ['webgpu', 'webgl', 'cpu'];
 
@@ -95,7 +103,7 @@ export async function initBackend(choice: BackendChoice, options: BackendOptions
     attempts.push({ backend, ok: true, detail: 'initialised' });
     return {
       backend,
-      summary: summarise(backend, choice, attempts, adapter),
+      summary: `${how(backend, choice, attempts)} ${kindOf(backend, adapter)}`,
       attempts,
       adapter,
       webglRenderer: backend === 'webgl' ? webglRenderer() : null,
@@ -109,12 +117,143 @@ export async function initBackend(choice: BackendChoice, options: BackendOptions
   throw new BackendUnavailableError(choice === 'auto' ? `No compute backend could be started. ${reasons}` : `The ${choice} backend is unavailable. ${reasons}`);
 }
 
-function summarise(backend: BackendName, choice: BackendChoice, attempts: BackendAttempt[], adapter: AdapterInfo | null): string {
+function how(backend: BackendName, choice: BackendChoice, attempts: BackendAttempt[]): string {
   const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.backend} unavailable (${a.detail})`);
-  const how = choice === 'auto' ? (skipped.length ? `Fell back to ${backend}: ${skipped.join('; ')}` : `Using ${backend}`) : `Using ${backend} (chosen by hand)`;
-  if (backend === 'webgpu') {
-    const kind = adapter?.isFallbackAdapter ? 'a software (fallback) adapter: numbers reflect CPU emulation, not a GPU' : 'a hardware adapter';
-    return `${how} on ${kind}.`;
+  if (choice !== 'auto') return `Using ${backend} (chosen by hand).`;
+  return skipped.length ? `Fell back to ${backend}: ${skipped.join('; ')}.` : `Using ${backend}.`;
+}
+
+/** What the backend's numbers are: a hardware or software adapter's, or not WebGPU numbers at all. */
+function kindOf(backend: BackendName, adapter: AdapterInfo | null): string {
+  if (backend !== 'webgpu') return 'These are not WebGPU numbers.';
+  return adapter?.isFallbackAdapter ? 'WebGPU on a software (fallback) adapter: numbers reflect CPU emulation, not a GPU.'
+    : 'WebGPU on a hardware adapter.';
+}
+
+/**
+ * Wall time `auto` spends measuring, shared equally by the backends: each runs one warm-up step and at least two timed
+ * steps, more while its share lasts (a slow warm-up, e.g. shader compilation on a software adapter, can exceed it).
+ */
+export const AUTO_BUDGET_MS = 2000;
+/** Timed steps per backend at most, after its warm-up step. */
+const MAX_TIMED_STEPS = 8;
+
+/** The fastest measured backend (the first in the probes' order on a tie), or null when none was measured. */
+export function chooseFastestBackend(probes: readonly BackendProbe[]): BackendName | null {
+  let best: { backend: BackendName; msPerStep: number } | null = null;
+  for (const { backend, msPerStep } of probes) {
+    if (msPerStep !== null && (best === null || msPerStep < best.msPerStep)) best = { backend, msPerStep };
   }
-  return `${how}. These are not WebGPU numbers.`;
+  return best?.backend ?? null;
+}
+
+/** "auto chose webgl, the fastest measured: webgl 310 ms/step, webgpu (software adapter) 2 s/step, cpu unavailable (…)". */
+export function describeAutoChoice(choice: AutoBackendChoice): string {
+  const probes = choice.probes.map((probe) => {
+    const name = `${probe.backend}${probe.softwareAdapter ? ' (software adapter)' : ''}`;
+    return probe.msPerStep === null ? `${name} not measured (${probe.detail})` : `${name} ${formatMs(probe.msPerStep)}/step`;
+  });
+  return `auto chose ${choice.chosen}, the fastest measured: ${probes.join(', ')} — the run's model and batch, mean of up to `
+    + `${MAX_TIMED_STEPS} steps after a warm-up step, measured in ${formatMs(choice.totalMs)}.`;
+}
+
+/** Replaces a probed backend by a new instance, so the run starts on an empty buffer pool and its memory figures are its own. */
+function replaceWithFreshInstance(name: BackendName): void {
+  const factory = tf.findBackendFactory(name);
+  if (!factory) return;
+  const engine = engineInternals();
+  const priority = engine.registryFactory?.[name]?.priority ?? 1;
+  const device = name === 'webgpu' ? asWebGpuBackend(engine.registry?.[name])?.device : undefined;
+  tf.removeBackend(name); // disposes the instance: its buffers, textures and contexts
+  try {
+    device?.destroy();
+  } catch {
+    // A device that cannot be destroyed is a leak until garbage collection; the new instance gets its own.
+  }
+  tf.registerBackend(name, factory, priority);
+}
+
+/** One warm-up step, then timed steps within `sliceMs` (at least two): the first alone, the rest queued, one read-back. */
+async function timeSteps(config: RunConfig, dataset: ImageDataset, sliceMs: number): Promise<Omit<BackendProbe, 'backend' | 'softwareAdapter'>> {
+  const batch = splitDataset(dataset.labels).train.subarray(0, config.batchSize);
+  const { model } = buildModel(config, dataset, createRng(config.seed));
+  let source: BatchSource | null = null;
+  let fused: FusedTraining | null = null;
+  let ctx: StepContext | null = null;
+  try {
+    source = createBatchSource(config.dataPipeline, dataset, batch);
+    const refusal = fusedEngineRefusal(config, model);
+    if (config.engine === 'fused' && refusal === null) fused = await FusedTraining.create(config, model, source, 1, () => {});
+    else ctx = createStepContext(config, model, source);
+    const step = fused ? () => fused!.step(batch) : () => optimizerStep(ctx!, batch);
+    const readBack = async () => { await fused?.readBack(); };
+    const time = async (steps: number) => {
+      const start = performance.now();
+      for (let i = 0; i < steps; i++) await step();
+      await readBack();
+      return performance.now() - start;
+    };
+    const warmUpMs = await time(1);
+    const first = await time(1);
+    const more = Math.max(1, Math.min(MAX_TIMED_STEPS - 1, Math.floor((sliceMs - warmUpMs - first) / first)));
+    const rest = await time(more);
+    const kernels = fused ? 'fused WebGPU kernels' : `tfjs kernels${refusal ? ` (${refusal})` : ''}`;
+    return { msPerStep: (first + rest) / (1 + more), warmUpMs, timedSteps: 1 + more, detail: kernels };
+  } finally {
+    fused?.dispose();
+    ctx?.optimizer.dispose();
+    source?.dispose();
+    model.dispose();
+  }
+}
+
+export interface MeasureOptions extends BackendOptions {
+  budgetMs?: number;
+  /** Called before each backend, e.g. "Measuring backends: webgpu…". */
+  onProgress?(message: string): void;
+}
+
+/**
+ * `auto` by measurement: starts each backend in AUTO_ORDER, times a few steps of the run's model, batch, precision and
+ * engine on it, then replaces it with a fresh instance (nothing of the probe stays in the run's memory figures), and
+ * starts the fastest. Throws BackendUnavailableError when no backend could be measured.
+ */
+export async function initFastestBackend(config: RunConfig, dataset: ImageDataset, options: MeasureOptions = {}): Promise<Environment> {
+  const start = performance.now();
+  const sliceMs = (options.budgetMs ?? AUTO_BUDGET_MS) / AUTO_ORDER.length;
+  const probes: BackendProbe[] = [];
+  for (const backend of AUTO_ORDER) {
+    options.onProgress?.(`Measuring backends: ${backend}…`);
+    probes.push(await probeBackend(config, dataset, backend, sliceMs, options));
+  }
+  const chosen = chooseFastestBackend(probes);
+  if (!chosen) {
+    throw new BackendUnavailableError(`No compute backend could be measured. ${probes.map((p) => `${p.backend}: ${p.detail}`).join(' ')}`);
+  }
+  const autoChoice: AutoBackendChoice = { chosen, probes, totalMs: performance.now() - start };
+  const environment = await initBackend(chosen, options);
+  return { ...environment, autoChoice, summary: `${describeAutoChoice(autoChoice)} ${kindOf(chosen, environment.adapter)}` };
+}
+
+async function probeBackend(
+  config: RunConfig, dataset: ImageDataset, backend: BackendName, sliceMs: number, options: BackendOptions,
+): Promise<BackendProbe> {
+  const unmeasured = (detail: string, softwareAdapter = false): BackendProbe => ({
+    backend, msPerStep: null, warmUpMs: null, timedSteps: 0, softwareAdapter, detail,
+  });
+  if (backend === 'webgl' && config.precision === 'fp16-activations') return unmeasured('fp16-activations cannot run on WebGL');
+  let environment: Environment;
+  try {
+    environment = await initBackend(backend, options);
+  } catch (error) {
+    return unmeasured((error as Error).message);
+  }
+  const softwareAdapter = environment.adapter?.isFallbackAdapter ?? false;
+  try {
+    return { backend, softwareAdapter, ...(await timeSteps(config, dataset, sliceMs)) };
+  } catch (error) {
+    return unmeasured(`failed while measuring: ${(error as Error).message}`, softwareAdapter);
+  } finally {
+    replaceWithFreshInstance(backend);
+  }
 }
