@@ -2,6 +2,7 @@ import { expect, test } from './fixtures';
 
 test('a link reproduces the experiment in a fresh page: sweep, shared settings, weights and scores', async ({ page, context, watch }) => {
   await page.goto('./');
+  await page.locator('summary', { hasText: 'Advanced settings' }).click();
   await page.getByLabel('Seed', { exact: true }).fill('7');
   await page.getByLabel('Epochs', { exact: true }).fill('2');
   await page.getByRole('checkbox', { name: 'resnet-mini' }).check();
@@ -14,6 +15,8 @@ test('a link reproduces the experiment in a fresh page: sweep, shared settings, 
   const fresh = await context.newPage();
   await fresh.goto(link);
   await expect(fresh.getByLabel('Seed', { exact: true })).toHaveValue('7');
+  // The seed sits under the closed "Advanced" section, whose summary says that a setting there moved.
+  await expect(fresh.locator('summary', { hasText: 'Advanced settings' })).toContainText('1 changed from the defaults');
   await expect(fresh.getByLabel('Epochs', { exact: true })).toHaveValue('2');
   await expect(fresh.getByRole('checkbox', { name: 'resnet-mini' })).toBeChecked();
   await expect(fresh.getByRole('checkbox', { name: 'mobilenet-v2-tiny' })).not.toBeChecked();
