@@ -98,7 +98,7 @@ async function runTrainer(job: Extract<BenchJob, { kind: 'trainer' }>, timeoutMs
         stepMs.push(event.stepMs);
         log(`  step ${event.step}/${event.totalSteps}  ${event.stepMs.toFixed(0)} ms  loss ${event.loss.toFixed(4)}${event.skipped ? ' (skipped)' : ''}`);
       } else if (event.type === 'epoch') {
-        log(`  validation accuracy ${event.valAccuracy.toFixed(3)}`);
+        log(`  validation accuracy ${event.valAccuracy.toFixed(3)} at step ${event.step ?? '?'}, ${(event.elapsedMs / 1000).toFixed(1)} s into training`);
         // The run's time to target is set; what it would train afterwards cannot change it.
         if (stopAtTarget && event.valAccuracy >= job.config.targetAccuracy) worker.postMessage({ type: 'cancel' } satisfies WorkerRequest);
       } else if (event.type === 'done') settle({ value: { result: event.result, error: null }, error: null });

@@ -64,7 +64,9 @@ export type CurveAxis = 'step' | 'seconds';
  * Every run's validation accuracy against optimizer steps or seconds of training (validation included). A record
  * without a step (results from before validation cadence) sits at its epoch's end.
  */
-export function overlaidCurves(runs: readonly { id: string; label: string; result: RunResult }[], axis: CurveAxis): OverlaidCurves {
+export function overlaidCurves(
+  runs: readonly { id: string; label: string; result: Pick<RunResult, 'accuracy' | 'data'> }[], axis: CurveAxis,
+): OverlaidCurves {
   const points = runs.map(({ result }) => result.accuracy.curve.map((record) => ({
     x: axis === 'step' ? record.step ?? record.epoch * result.data.stepsPerEpoch : record.elapsedMs / 1000,
     y: record.valAccuracy,
