@@ -9,6 +9,7 @@ export type TaskName =
   | 'app:matrix-rows' // the sweep's rows published to the matrix, links and exports
   | 'app:history-save' // a finished run's result cloned into IndexedDB
   | 'app:history-list' // the saved run added to the history list
+  | 'app:kept-run' // a finished run added to the model views (confusion matrix, mistakes, try it)
   | 'app:worker-start'; // the next run's worker started
 
 /** Measures are dropped from the performance timeline every so many (observers and DevTools have seen them by then). */
