@@ -3,7 +3,7 @@
  * The same text is printed by scripts/bench.mjs and shown on bench.html.
  */
 import { BYTES_PER_MIB, formatMs } from '../core/format';
-import type { BenchRatio, BenchReport, BenchRow } from './types';
+import type { BenchRatio, BenchReport, BenchRow, EngineCell, EngineComparison, StartupSummary } from './types';
 
 const NA = 'n/a';
 
@@ -51,6 +51,41 @@ function ratioLines(ratio: BenchRatio): string[] {
   lines.push(`${indent}= ${ratio.formula}`);
   if (ratio.note) lines.push(...wrap(ratio.note, `${indent}  `));
   return lines;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function startupLines(startup: StartupSummary): string[] {
+  const out = [`Start-up: page open → first trained step of the default run (${startup.loads} fresh page load(s) of the app's page, `
+    + 'Run pressed from the page as soon as it is enabled; target ≤ 4 s on the software adapter)'];
+  const loads = startup.firstStepMs.map(seconds).join(', ');
+  out.push(`  ${startup.verdict.padEnd(4)}  ${startup.medianMs === null ? NA : seconds(startup.medianMs)}  median of ${loads || 'no load'}`);
+  out.push('  Wall time from navigation start (the page\'s performance.timeOrigin) to the page receiving the first step event: page and '
+    + 'worker code loading, backend start, dataset fetch and decode, model build, upload, shader compilation and one optimizer step '
+    + 'read back. When each stage came (median ms since navigation start; worker marks put on the page\'s clock):');
+  out.push(...table(['ms', 'mark', 'meaning'], startup.marks.map((m) => [m.medianMs.toFixed(0), m.name, m.meaning]), new Set([0]))
+    .map((line) => `    ${line}`));
+  for (const error of startup.errors) out.push(`  ${error}`);
+  return out;
+}
+
+const stepCell = (cell: EngineCell | null) => (cell === null ? '–' : cell.medianStepMs === null ? cell.status : cell.medianStepMs.toFixed(0));
+const peakCell = (cell: EngineCell | null) => (cell?.peakFraction == null ? '–' : cell.peakFraction.toFixed(3));
+
+function engineLines(engines: EngineComparison[]): string[] {
+  const rows = engines.map((e) => [
+    e.config, e.fusedFellBack ? 'not covered' : stepCell(e.fused), stepCell(e.tfjsWebgpu), stepCell(e.webgl),
+    fixed(e.fusedOverTfjs, 3), fixed(e.fusedOverWebgl, 3), fixed(e.tfjsOverWebgl, 3),
+    peakCell(e.fused), peakCell(e.tfjsWebgpu), peakCell(e.webgl),
+  ]);
+  const out = ['Engines side by side: median step ms, step-time ratios, achieved training GFLOP/s ÷ matmul peak of the same backend'];
+  out.push(...table(['config', 'fused ms', 'tfjs-webgpu ms', 'webgl ms', 'fused÷tfjs', 'fused÷webgl', 'tfjs÷webgl',
+    'fused/peak', 'tfjs-webgpu/peak', 'webgl/peak'], rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9])).map((line) => `  ${line}`));
+  out.push('  fused: wall time of a read-back window (8 steps) ÷ its steps; tfjs: each step\'s wall time including its loss read-back. '
+    + 'Achieved = training FLOPs per example (3 × forward) × samples/s at the median step. "not covered": the fused job trained on tfjs\'s '
+    + 'kernels (reason below), so the tfjs-webgpu figures are the tfjs ones.');
+  for (const e of engines.filter((x) => x.fusedFellBack)) out.push(...wrap(`${e.config}: ${e.fusedFellBack}`, '    '));
+  return out;
 }
 
 export function formatReport(report: BenchReport): string {
@@ -106,6 +141,9 @@ export function formatReport(report: BenchReport): string {
     ])), new Set([3, 4, 5])).map((l) => `  ${l}`));
     out.push('');
   }
+
+  if (report.startup) out.push(...startupLines(report.startup), '');
+  if (report.engines.length) out.push(...engineLines(report.engines), '');
 
   out.push('Ratios: every pair measured side by side in this run; PASS/MISS only where the issue sets a target, info otherwise.');
   for (const section of report.ratioSections) {

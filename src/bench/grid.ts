@@ -106,6 +106,23 @@ function precisionComparison(steps: number): BenchJob[] {
     trainerJob({ model: 'cnn-small', backend: 'webgl', batchSize: 256, precision, steps }));
 }
 
+/** Page open → first trained step of the default run, over `loads` fresh page loads (run by scripts/bench.mjs). */
+function startupJob(loads: number): BenchJob {
+  return { id: 'startup', kind: 'startup', loads };
+}
+
+/**
+ * The zoo models the loop comparison leaves out, at batch 32 on the fused engine, tfjs WebGPU and tfjs WebGL, so the
+ * engine table has every model (the fused job falls back to tfjs where the engine does not cover the model yet).
+ */
+function zooJobs(steps: number): BenchJob[] {
+  return (['mobilenet-v2-tiny', 'efficientnet-lite-tiny', 'resnet-mini'] as const).flatMap((model) => [
+    trainerJob({ model, backend: 'webgpu', batchSize: 32, steps, engine: 'fused' }),
+    trainerJob({ model, backend: 'webgpu', batchSize: 32, steps }),
+    trainerJob({ model, backend: 'webgl', batchSize: 32, steps }),
+  ]);
+}
+
 /** The fused engine on WebGPU, beside loopComparison's tfjs gpu-resident jobs (WebGPU and WebGL) of the same shape. */
 function fusedJobs(cnnSteps: number, mlpSteps: number | null): BenchJob[] {
   const shape = { backend: 'webgpu', batchSize: 32, engine: 'fused' } as const;
@@ -115,13 +132,14 @@ function fusedJobs(cnnSteps: number, mlpSteps: number | null): BenchJob[] {
 }
 
 function defaultGrid(): BenchJob[] {
-  const jobs: BenchJob[] = [];
+  const jobs: BenchJob[] = [startupJob(3)];
   for (const backend of BACKENDS) {
     jobs.push(...loopComparison('cnn-small', backend, 32, 10, true));
     jobs.push(...loopComparison('mlp', backend, 32, 60, true));
     jobs.push(matmulJob(backend, [512, 1024], 1500));
   }
   jobs.push(...fusedJobs(10, 60));
+  jobs.push(...zooJobs(4));
   jobs.push(...accumulationComparison('webgpu', 3));
   jobs.push(...packedActivationsComparison('cnn-small', 3, 50));
   jobs.push(...precisionComparison(3));
@@ -129,7 +147,7 @@ function defaultGrid(): BenchJob[] {
 }
 
 function quickGrid(): BenchJob[] {
-  const jobs: BenchJob[] = [];
+  const jobs: BenchJob[] = [startupJob(1)];
   for (const backend of ['webgpu', 'webgl'] as const) jobs.push(...loopComparison('cnn-small', backend, 32, 5, false));
   jobs.push(trainerJob({ model: 'cnn-small', backend: 'cpu', batchSize: 32, steps: 5 }));
   for (const backend of BACKENDS) jobs.push(matmulJob(backend, [512], 800));
@@ -140,12 +158,9 @@ function quickGrid(): BenchJob[] {
   return jobs;
 }
 
-/** The default grid plus the larger models on WebGPU and WebGL, and the accumulation check on WebGL too. */
+/** The default grid, the accumulation check on WebGL too, and mobilenet-v2-tiny at batch 256. */
 function fullGrid(): BenchJob[] {
   const jobs = defaultGrid();
-  for (const model of ['mobilenet-v2-tiny', 'efficientnet-lite-tiny', 'resnet-mini'] as const) {
-    for (const backend of ['webgpu', 'webgl'] as const) jobs.push(trainerJob({ model, backend, batchSize: 32, steps: 6 }));
-  }
   jobs.push(...accumulationComparison('webgl', 2));
   jobs.push(trainerJob({ model: 'mobilenet-v2-tiny', backend: 'webgpu', batchSize: 256, steps: 2 }));
   jobs.push(...packedActivationsComparison('mobilenet-v2-tiny', 2, null));
@@ -155,22 +170,23 @@ function fullGrid(): BenchJob[] {
 export const GRIDS: Record<string, () => BenchGrid> = {
   default: () => ({
     name: 'default',
-    description: 'cnn-small and mlp at batch 32 on WebGPU, WebGL and CPU (trainer gpu-resident, and the fused engine on WebGPU; trainer cpu-upload and plain tfjs loop '
-      + 'twice each, A B B A), '
+    description: 'start-up of the app\'s page (3 loads), '
+      + 'cnn-small and mlp at batch 32 on WebGPU, WebGL and CPU (trainer gpu-resident, and the fused engine on WebGPU; trainer cpu-upload and plain tfjs loop '
+      + 'twice each, A B B A), the other zoo models at batch 32 on the fused engine, tfjs WebGPU and WebGL, '
       + 'matmul peak per backend, cnn-small batch 256 K=1 vs K=4 and fp32 vs fp16-activations on WebGPU (and both '
       + 'precisions for 50 steps at batch 64), fp32 vs fp16-storage on WebGL',
     jobs: defaultGrid(),
   }),
   quick: () => ({
     name: 'quick',
-    description: 'cnn-small batch 32 on WebGPU and WebGL (trainer and plain loop) and on the fused engine, CPU trainer only, fewer steps, '
+    description: 'start-up of the app\'s page (1 load), '
+      + 'cnn-small batch 32 on WebGPU and WebGL (trainer and plain loop) and on the fused engine, CPU trainer only, fewer steps, '
       + 'one matmul size, cnn-small batch 256 K=1 vs K=4 and fp32 vs fp16-activations on WebGPU, fp32 vs fp16-storage on WebGL',
     jobs: quickGrid(),
   }),
   full: () => ({
     name: 'full',
-    description: 'the default grid plus mobilenet-v2-tiny, efficientnet-lite-tiny and resnet-mini on WebGPU and WebGL, '
-      + 'K=1 vs K=4 on WebGL as well, and mobilenet-v2-tiny batch 256 fp32 vs fp16-activations on WebGPU',
+    description: 'the default grid plus K=1 vs K=4 on WebGL, and mobilenet-v2-tiny batch 256 fp32 vs fp16-activations on WebGPU',
     jobs: fullGrid(),
   }),
 };

@@ -11,18 +11,21 @@ import { formatReport } from './format';
 import { GRIDS, gridNames } from './grid';
 import { TIMEOUT_PREFIX, buildReport, configLabel } from './report';
 import type {
-  BaselineEvent, BaselineRequest, BenchJob, BenchReport, JobOutcome, MatmulResult, ModelFlops, PlainLoopResult, RunBenchOptions,
+  BaselineEvent, BaselineRequest, BenchJob, BenchReport, JobOutcome, MatmulResult, ModelFlops, PlainLoopResult, RunBenchOptions, StartupJob,
 } from './types';
 
 declare global {
   interface Window {
     runBench(options: RunBenchOptions): Promise<BenchReport>;
     formatBenchReport(report: BenchReport): string;
-    benchGrids(): { name: string; description: string; jobs: string[] }[];
+    benchGrids(): { name: string; description: string; jobs: string[]; startup: StartupJob | null }[];
   }
 }
 
 const DEFAULT_JOB_TIMEOUT_MS = 10 * 60_000;
+
+/** The jobs this page runs itself (every kind but startup). */
+type PageJob = Exclude<BenchJob, StartupJob>;
 const PROBE_TIMEOUT_MS = 60_000;
 const PROBED_BACKENDS: BackendName[] = ['webgpu', 'webgl', 'cpu'];
 
@@ -75,7 +78,7 @@ function withWorker<M, T>(
 }
 
 async function probe(backend: BackendName): Promise<{ environment: Environment | null; error: string | null }> {
-  const request: WorkerRequest = { type: 'probe', backend };
+  const request: WorkerRequest = { type: 'probe', backend, prefetch: null };
   const settled = await withWorker<WorkerEvent, Environment>(trainingWorker(), request, PROBE_TIMEOUT_MS, (event, settle) => {
     if (event.type === 'environment') settle({ value: event.environment, error: event.error });
   });
@@ -121,7 +124,7 @@ function runBaseline<T>(request: BaselineRequest, timeoutMs: number, pick: (even
   });
 }
 
-async function runJob(job: BenchJob, timeoutMs: number, stopAtTarget: boolean): Promise<JobOutcome> {
+async function runJob(job: PageJob, timeoutMs: number, stopAtTarget: boolean): Promise<JobOutcome> {
   if (job.kind === 'trainer') return runTrainer(job, timeoutMs, stopAtTarget);
   const start = performance.now();
   if (job.kind === 'plain') {
@@ -149,7 +152,7 @@ async function countFlops(configs: RunConfig[]): Promise<ModelFlops[]> {
   return flops;
 }
 
-function describeJob(job: BenchJob): string {
+function describeJob(job: PageJob): string {
   if (job.kind === 'matmul') return `matmul peak on ${job.backend} (${job.sizes.join(', ')})`;
   const what = job.kind === 'trainer' ? `trainer ${configLabel(job.config)}` : `plain tfjs loop ${job.config.model} b${job.config.batchSize}`;
   return `${what} on ${job.config.backend}`;
@@ -176,8 +179,10 @@ async function runBench(options: RunBenchOptions): Promise<BenchReport> {
   if (!makeGrid) throw new Error(`Unknown grid "${options.grid}": choose one of ${gridNames().join(', ')}.`);
   const grid = makeGrid();
   const only = options.only ? new RegExp(options.only) : null;
-  const jobs = grid.jobs.filter((job) => !only || only.test(job.id));
-  if (jobs.length === 0) throw new Error(`No job of grid "${grid.name}" matches /${options.only}/.`);
+  // The startup job ran before these, in scripts/bench.mjs: it opens the app's own page, not this one.
+  const jobs = grid.jobs.filter((job): job is PageJob => job.kind !== 'startup' && (!only || only.test(job.id)));
+  const startup = options.startup ?? null;
+  if (jobs.length === 0 && !startup) throw new Error(`No job of grid "${grid.name}" matches /${options.only}/.`);
   const timeoutMs = options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
@@ -203,7 +208,7 @@ async function runBench(options: RunBenchOptions): Promise<BenchReport> {
   }
   return buildReport({
     grid: grid.name, gridDescription: grid.description, startedAt, durationMs: performance.now() - t0,
-    userAgent: navigator.userAgent, webglUnmaskedRenderer, probes, outcomes, configs, flops,
+    userAgent: navigator.userAgent, webglUnmaskedRenderer, probes, outcomes, configs, flops, startup,
   });
 }
 
@@ -211,7 +216,8 @@ window.runBench = runBench;
 window.formatBenchReport = formatReport;
 window.benchGrids = () => gridNames().map((name) => {
   const grid = GRIDS[name]!();
-  return { name, description: grid.description, jobs: grid.jobs.map((j) => j.id) };
+  const startup = grid.jobs.find((job): job is StartupJob => job.kind === 'startup') ?? null;
+  return { name, description: grid.description, jobs: grid.jobs.map((j) => j.id), startup };
 });
 
 // Opened by hand: a grid picker and a Run button.

@@ -8,8 +8,10 @@ import { formatBytes, formatMs } from '../core/format';
 import type { Environment } from '../core/environment';
 import { quantile } from '../core/measure/stats';
 import type { RunResult } from '../core/result';
+import { summariseStartup } from './startup';
 import type {
-  AdapterEntry, BenchRatio, RatioSection, BenchReport, BenchRow, JobOutcome, MatmulResult, ModelFlops, PlainLoopResult,
+  AdapterEntry, BenchRatio, BenchReport, BenchRow, EngineCell, EngineComparison, JobOutcome, MatmulResult, ModelFlops, PlainLoopResult,
+  RatioSection, StartupLoad,
 } from './types';
 
 export function configLabel(c: { model: string; batchSize: number; accumulationSteps: number; precision: string; dataPipeline: string }): string {
@@ -76,6 +78,7 @@ function trainerRow(outcome: Extract<JobOutcome, { kind: 'trainer' }>, config: R
     backend: r?.environment.backend ?? config.backend,
     batchSize: config.batchSize, accumulationSteps: config.accumulationSteps, precision: config.precision, dataPipeline: config.dataPipeline,
     engine: r?.engine?.ran ?? config.engine, dispatchesPerStep: r?.engine?.dispatchesPerStep ?? null,
+    engineReason: r?.engine?.reason ?? null,
     status: rowStatus(outcome.ok, r?.status ?? null, outcome.error),
     reason: outcome.error ?? r?.reason ?? null,
     adapter: adapters.keyFor(r?.environment),
@@ -111,7 +114,7 @@ function plainRow(outcome: Extract<JobOutcome, { kind: 'plain' }>, config: Plain
   return {
     id: baseId(outcome.id), runs: 1, kind: 'plain', label: `${config.model} b${config.batchSize} plain tfjs loop`, model: config.model,
     backend: r?.environment.backend ?? config.backend, batchSize: config.batchSize, accumulationSteps: 1, precision: 'fp32',
-    dataPipeline: 'cpu-upload', engine: 'tfjs', dispatchesPerStep: null,
+    dataPipeline: 'cpu-upload', engine: 'tfjs', dispatchesPerStep: null, engineReason: null,
     status: rowStatus(outcome.ok, outcome.ok ? 'done' : null, outcome.error), reason: outcome.error,
     adapter: adapters.keyFor(r?.environment),
     compileMs: null,
@@ -299,9 +302,12 @@ function trainerVsPlain(rows: BenchRow[]): BenchRatio[] {
   return ratios;
 }
 
+/** A job that asked for the fused engine (its row may still have trained on tfjs's kernels: see engine). */
+const isFusedJob = (row: BenchRow) => row.id.endsWith(':fused');
+
 function backendRatios(rows: BenchRow[]): BenchRatio[] {
   const ratios: BenchRatio[] = [];
-  const trainers = rows.filter((r) => r.kind === 'trainer' && !r.id.endsWith(':fused') && r.accumulationSteps === 1 && r.precision === 'fp32');
+  const trainers = rows.filter((r) => r.kind === 'trainer' && !isFusedJob(r) && r.accumulationSteps === 1 && r.precision === 'fp32');
   const groups = new Map<string, BenchRow[]>();
   for (const row of trainers) {
     const key = `${row.model} b${row.batchSize} K1 fp32 ${row.dataPipeline}`;
@@ -329,12 +335,12 @@ function backendRatios(rows: BenchRow[]): BenchRatio[] {
 
 function fusedRatios(rows: BenchRow[]): BenchRatio[] {
   const ratios: BenchRatio[] = [];
-  for (const fused of rows.filter((r) => r.kind === 'trainer' && r.id.endsWith(':fused'))) {
+  for (const fused of rows.filter((r) => r.kind === 'trainer' && isFusedJob(r))) {
     const where = `${fused.model} b${fused.batchSize}`;
-    const partner = (backend: BackendName) => rows.find((r) => r.kind === 'trainer' && !r.id.endsWith(':fused')
+    const partner = (backend: BackendName) => rows.find((r) => r.kind === 'trainer' && !isFusedJob(r)
       && r.backend === backend && r.model === fused.model && r.batchSize === fused.batchSize
       && r.accumulationSteps === fused.accumulationSteps && r.precision === fused.precision && r.dataPipeline === fused.dataPipeline);
-    const ran = done(fused) && fused.engine !== 'fused' ? `the fused run fell back to tfjs kernels: ${fused.reason ?? 'no reason given'}.` : '';
+    const ran = done(fused) && fused.engine !== 'fused' ? `the fused run fell back to tfjs kernels: ${fused.engineReason ?? 'no reason given'}.` : '';
     for (const [backend, max] of [['webgpu', 0.2], ['webgl', 1.0]] as const) {
       const tfjs = partner(backend);
       ratios.push(ratio(
@@ -540,6 +546,43 @@ function flopsRatios(rows: BenchRow[], matmul: MatmulResult[]): BenchRatio[] {
   return ratios;
 }
 
+const over = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b > 0 ? a / b : null);
+
+/**
+ * Per fp32 trainer configuration: the fused engine, tfjs on WebGPU and tfjs on WebGL side by side, with achieved
+ * training GFLOP/s ÷ the matmul peak of the same backend. A fused job that fell back to tfjs has no fused cell; its
+ * figures stand in for tfjs WebGPU when the grid ran no tfjs WebGPU job of that configuration.
+ */
+export function engineComparisons(rows: BenchRow[], matmul: MatmulResult[]): EngineComparison[] {
+  const groups = new Map<string, BenchRow[]>();
+  for (const row of rows.filter((r) => r.kind === 'trainer' && r.precision === 'fp32')) {
+    const key = configLabel(row);
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  const cell = (row: BenchRow | undefined): EngineCell | null => {
+    if (!row) return null;
+    const peak = matmul.find((m) => m.backend === row.backend)?.peakGflops;
+    const achievedGflops = done(row) ? row.achievedGflops : null;
+    return { medianStepMs: done(row) ? row.medianStepMs : null, achievedGflops, peakFraction: over(achievedGflops, peak), status: row.status };
+  };
+  return [...groups].flatMap(([config, group]) => {
+    const fusedJob = group.find(isFusedJob);
+    const fellBack = fusedJob && done(fusedJob) && fusedJob.engine !== 'fused' ? fusedJob : undefined;
+    const tfjs = (backend: BackendName) => group.find((r) => !isFusedJob(r) && r.backend === backend);
+    const fused = cell(fellBack ? undefined : fusedJob);
+    const tfjsWebgpu = cell(tfjs('webgpu') ?? fellBack);
+    const webgl = cell(tfjs('webgl'));
+    if (!fused && !tfjsWebgpu && !webgl) return [];
+    return [{
+      config, model: group[0]!.model, fused, tfjsWebgpu, webgl,
+      fusedFellBack: fellBack ? (fellBack.engineReason ?? 'no reason given') : null,
+      fusedOverTfjs: over(fused?.medianStepMs, tfjsWebgpu?.medianStepMs),
+      fusedOverWebgl: over(fused?.medianStepMs, webgl?.medianStepMs),
+      tfjsOverWebgl: over(tfjsWebgpu?.medianStepMs, webgl?.medianStepMs),
+    }];
+  });
+}
+
 export interface ReportInput {
   grid: string;
   gridDescription: string;
@@ -552,6 +595,8 @@ export interface ReportInput {
   /** The config of every trainer/plain job by id (a failed job has no result to read it from). */
   configs: Map<string, RunResult['config']>;
   flops: ModelFlops[];
+  /** The startup job's page loads (null when it did not run). */
+  startup: StartupLoad[] | null;
 }
 
 export function buildReport(input: ReportInput): BenchReport {
@@ -595,6 +640,8 @@ export function buildReport(input: ReportInput): BenchReport {
     probes: input.probes,
     adapters: adapters.entries,
     rows,
+    engines: engineComparisons(rows, matmul),
+    startup: input.startup ? summariseStartup(input.startup) : null,
     matmul,
     ratios,
     ratioSections: RATIO_SECTIONS,

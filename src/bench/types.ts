@@ -5,6 +5,7 @@
 import type { BackendName, DatasetId, ModelName, RunConfig } from '../core/config';
 import type { Environment } from '../core/environment';
 import type { RunResult } from '../core/result';
+import type { StartupMark } from '../lib/startup-marks';
 
 /**
  * One measurement of a grid:
@@ -15,7 +16,37 @@ import type { RunResult } from '../core/result';
 export type BenchJob =
   | { id: string; kind: 'trainer'; config: RunConfig }
   | { id: string; kind: 'plain'; config: RunConfig }
-  | { id: string; kind: 'matmul'; backend: BackendName; sizes: number[]; minMs: number };
+  | { id: string; kind: 'matmul'; backend: BackendName; sizes: number[]; minMs: number }
+  | StartupJob;
+
+/**
+ * startup: scripts/bench.mjs opens the app's page (index.html) `loads` times, each in a fresh browser context, presses
+ * Run as soon as it is enabled and reads the start-up marks (src/lib/startup-marks.ts); the page is not bench.html.
+ */
+export interface StartupJob {
+  id: string;
+  kind: 'startup';
+  loads: number;
+}
+
+/** One page load of the startup job: each mark's time in ms since the page's navigation start, or why it failed. */
+export interface StartupLoad {
+  /** Worker marks moved onto the page's clock (their timeOrigin difference added). */
+  marks: Partial<Record<StartupMark, number>>;
+  error: string | null;
+}
+
+export interface StartupSummary {
+  loads: number;
+  /** Page open → first trained step of every load that got there, in load order. */
+  firstStepMs: number[];
+  medianMs: number | null;
+  targetMs: number;
+  verdict: 'PASS' | 'MISS' | 'n/a';
+  /** Every mark seen, with its median time since navigation start, earliest first. */
+  marks: { name: StartupMark; meaning: string; medianMs: number; loads: number }[];
+  errors: string[];
+}
 
 export interface BenchGrid {
   name: string;
@@ -112,6 +143,8 @@ export interface BenchRow {
   /** The engine that trained (the plain loop: tfjs), and the fused engine's dispatches per optimizer step (else null). */
   engine: RunConfig['engine'];
   dispatchesPerStep: number | null;
+  /** Why a run that asked for the fused engine trained on tfjs's kernels (null otherwise). */
+  engineReason: string | null;
   /** 'done', or why the figures are missing (failed, oom, timeout …). */
   status: string;
   reason: string | null;
@@ -153,6 +186,30 @@ export interface BenchRow {
   wallMs: number;
 }
 
+/** One configuration's median step on the fused engine, on tfjs's WebGPU kernels and on tfjs's WebGL backend. */
+export interface EngineComparison {
+  /** e.g. "cnn-small b32 K1 fp32 gpu-resident". */
+  config: string;
+  model: ModelName;
+  fused: EngineCell | null;
+  tfjsWebgpu: EngineCell | null;
+  webgl: EngineCell | null;
+  /** Why the fused job trained on tfjs's kernels (its figures are then the tfjs WebGPU cell's, if none was run apart). */
+  fusedFellBack: string | null;
+  /** Median step ÷ median step; null where a side has no median. */
+  fusedOverTfjs: number | null;
+  fusedOverWebgl: number | null;
+  tfjsOverWebgl: number | null;
+}
+
+export interface EngineCell {
+  medianStepMs: number | null;
+  achievedGflops: number | null;
+  /** achievedGflops ÷ the best matmul throughput measured on the same backend in this run. */
+  peakFraction: number | null;
+  status: string;
+}
+
 export type RatioSection = 'trainer-vs-plain' | 'backends' | 'fused' | 'accumulation' | 'fp16' | 'fp16-activations' | 'flops';
 
 export interface BenchRatio {
@@ -192,6 +249,10 @@ export interface BenchReport {
   probes: { backend: BackendName; environment: Environment | null; error: string | null }[];
   adapters: AdapterEntry[];
   rows: BenchRow[];
+  /** Fused engine, tfjs WebGPU and tfjs WebGL side by side, one entry per fp32 trainer configuration. */
+  engines: EngineComparison[];
+  /** The startup job's page loads, summarised (null when the grid or --only left it out). */
+  startup: StartupSummary | null;
   matmul: (MatmulResult & { adapter: string | null })[];
   ratios: BenchRatio[];
   /** Title and explanation of each ratio section, in printing order. */
@@ -212,4 +273,6 @@ export interface RunBenchOptions {
   only?: string | null;
   /** A job that takes longer is ended (its worker terminated) and reported as timed out. */
   jobTimeoutMs?: number;
+  /** The startup job's page loads, measured by scripts/bench.mjs before the page's own jobs. */
+  startup?: StartupLoad[] | null;
 }

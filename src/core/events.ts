@@ -109,8 +109,15 @@ export type LrRangeEvent = ProgressEvent | LrRangePointEvent | LrRangeDoneEvent;
 
 export type WorkerEvent = TrainerEvent | EnvironmentEvent | LrRangePointEvent | LrRangeDoneEvent;
 
+/** A dataset for a spare worker to load before a run asks for it. */
+export interface DatasetPrefetch {
+  dataset: RunConfig['dataset'];
+  dataBaseUrl: string;
+}
+
 export type WorkerRequest =
-  | { type: 'probe'; backend: RunConfig['backend'] }
+  /** Starts the backend; with `prefetch`, also loads that dataset, so a run that asks for it soon finds it ready. */
+  | { type: 'probe'; backend: RunConfig['backend']; prefetch: DatasetPrefetch | null }
   | { type: 'run'; config: RunConfig; dataBaseUrl: string }
   | { type: 'lr-range-test'; config: RunConfig; dataBaseUrl: string }
   | { type: 'cancel' };

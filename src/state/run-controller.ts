@@ -48,9 +48,9 @@ export class RunController {
 
   constructor(private readonly dataBaseUrl: string, private readonly reports: RunReports) {}
 
-  /** Starts a spare worker for `backend` and reports what it got (onEnvironment). */
-  probe(backend: RunConfig['backend']): void {
-    this.client.probe(backend);
+  /** Starts a spare worker for `backend` and reports what it got (onEnvironment); it starts loading `dataset` meanwhile. */
+  probe(backend: RunConfig['backend'], dataset: RunConfig['dataset']): void {
+    this.client.probe(backend, { dataset, dataBaseUrl: this.dataBaseUrl });
   }
 
   run(config: RunConfig): void {

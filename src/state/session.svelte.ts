@@ -3,6 +3,7 @@ import type { Environment } from '../core/environment';
 import type { MemoryEvent, ReadyEvent, StepEvent, TrainedModel } from '../core/events';
 import type { EpochRecord, RunResult } from '../core/result';
 import { keptRuns } from './kept-runs.svelte';
+import { markStartup } from '../lib/startup-marks';
 import { RunController, type RunEnd } from './run-controller';
 
 export type Phase = 'idle' | 'starting' | 'training' | 'stopping';
@@ -49,8 +50,7 @@ export class TrainingSession {
         this.progress = null;
       },
       onFirstStep: () => {
-        // A user-timing mark, visible in DevTools: page open to the first trained step.
-        performance.mark('first-trained-step');
+        markStartup('first-trained-step');
         this.progress = null;
       },
       onFrame: (steps, memory) => {
@@ -64,11 +64,11 @@ export class TrainingSession {
     });
   }
 
-  /** Starts a spare worker for the selected backend and shows what it got. */
+  /** Starts a spare worker for the selected backend and shows what it got; the worker loads the selected dataset meanwhile. */
   probe(): void {
     this.environment = null;
     this.environmentError = null;
-    this.controller.probe(this.config.backend);
+    this.controller.probe(this.config.backend, this.config.dataset);
   }
 
   start(): void {
@@ -81,6 +81,7 @@ export class TrainingSession {
     this.ready = null;
     this.lastResult = null;
     this.progress = { message: 'Starting the training worker', fraction: null };
+    markStartup('startup:run-pressed');
     this.controller.run($state.snapshot(this.validation.config));
   }
 
@@ -106,6 +107,6 @@ export class TrainingSession {
       keptRuns.add(`single run: ${result.config.model}`, result, model, misclassified);
     }
     // The used worker is gone; prepare the next one so the following run starts quickly.
-    this.controller.probe(this.config.backend);
+    this.controller.probe(this.config.backend, this.config.dataset);
   }
 }

@@ -1,5 +1,6 @@
 import type { RunConfig } from '../core/config';
-import type { WorkerEvent, WorkerRequest } from '../core/events';
+import type { DatasetPrefetch, WorkerEvent, WorkerRequest } from '../core/events';
+import { markStartup } from '../lib/startup-marks';
 
 /** How long a cancelled run may take to stop by itself before its worker is terminated. */
 const CANCEL_GRACE_MS = 3000;
@@ -21,10 +22,10 @@ export class WorkerClient {
 
   constructor(private readonly handlers: WorkerClientHandlers) {}
 
-  /** Starts a spare worker and asks it which backend `choice` gives. */
-  probe(choice: RunConfig['backend']): void {
+  /** Starts a spare worker and asks it which backend `choice` gives; it starts loading `prefetch`'s dataset meanwhile. */
+  probe(choice: RunConfig['backend'], prefetch: DatasetPrefetch | null): void {
     this.replaceWorker();
-    this.send({ type: 'probe', backend: choice });
+    this.send({ type: 'probe', backend: choice, prefetch });
   }
 
   run(config: RunConfig, dataBaseUrl: string): void {
@@ -59,6 +60,7 @@ export class WorkerClient {
   private replaceWorker(): void {
     this.worker?.terminate();
     const worker = new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module', name: 'training' });
+    markStartup('startup:worker-created');
     worker.onmessage = (message: MessageEvent<WorkerEvent>) => {
       const event = message.data;
       const ends = event.type === 'done' || event.type === 'failed';

@@ -3,18 +3,30 @@
  * The training worker: one per run, so every configuration gets a fresh tfjs backend (the WebGPU buffer pool never
  * shrinks) and a crash or a hung step can be ended with terminate() without touching the page.
  */
-import { validateRunConfig, type BackendChoice, type RunConfig } from '../core/config';
+import { validateRunConfig, type BackendChoice, type DatasetId, type RunConfig } from '../core/config';
 import { DatasetError, type ImageDataset } from '../core/data/dataset';
 import { loadDataset } from '../core/data/load';
 import type { Environment } from '../core/environment';
 import type { MisclassifiedGallery } from '../core/evaluation-report';
-import type { TrainedModel, WorkerEvent, WorkerRequest } from '../core/events';
+import type { DatasetPrefetch, TrainedModel, WorkerEvent, WorkerRequest } from '../core/events';
 import { initBackend, initFastestBackend, type BackendOptions } from '../core/train/backend';
 import { runLrRangeTest } from '../core/train/lr-range-run';
 import { runTraining } from '../core/train/trainer';
+import { markStartup } from '../lib/startup-marks';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const post = (event: WorkerEvent) => scope.postMessage(event);
+const post = (event: WorkerEvent) => {
+  markStartupStage(event);
+  scope.postMessage(event);
+};
+
+/** The trainer's start-up stages as marks on the worker's timeline (the first of each). */
+function markStartupStage(event: WorkerEvent): void {
+  if (event.type === 'progress' && event.stage === 'model') markStartup('startup:model');
+  else if (event.type === 'progress' && event.stage === 'compile') markStartup('startup:compile');
+  else if (event.type === 'ready') markStartup('startup:ready');
+  else if (event.type === 'step') markStartup('startup:first-step');
+}
 
 let cancelled = false;
 let environment: Promise<Environment> | null = null;
@@ -26,7 +38,10 @@ function backendFor(choice: BackendChoice, options: BackendOptions = {}): Promis
   if (!environment || environmentKey !== key) {
     // tfjs backend switches must not overlap (a run can arrive while the probe is still initialising).
     const previous = environment?.catch(() => null) ?? Promise.resolve(null);
-    environment = previous.then(() => initBackend(choice, options));
+    environment = previous.then(() => initBackend(choice, options)).then((env) => {
+      markStartup('startup:backend-ready');
+      return env;
+    });
     environmentKey = key;
   }
   return environment;
@@ -49,7 +64,27 @@ async function environmentAndDataset(config: RunConfig, loadData: () => Promise<
   return [await environment, dataset];
 }
 
-async function probe(choice: BackendChoice): Promise<void> {
+/** The dataset this worker loads (a probe may start it before the run asks) and whether a run waits for its progress. */
+let datasetLoad: { key: string; loading: Promise<ImageDataset> } | null = null;
+let reportDataProgress = false;
+
+function datasetFor(id: DatasetId, dataBaseUrl: string): Promise<ImageDataset> {
+  const key = JSON.stringify([id, dataBaseUrl]);
+  if (datasetLoad?.key !== key) {
+    const loading = loadDataset(id, dataBaseUrl, ({ fraction, message }) => {
+      if (reportDataProgress) post({ type: 'progress', stage: 'data', fraction, message });
+    }).then((loaded) => {
+      markStartup('startup:data-loaded');
+      return loaded;
+    });
+    datasetLoad = { key, loading };
+  }
+  return datasetLoad.loading;
+}
+
+async function probe(choice: BackendChoice, prefetch: DatasetPrefetch | null): Promise<void> {
+  // A failed prefetch is reported by the run that asks for the dataset, not here.
+  if (prefetch) datasetFor(prefetch.dataset, prefetch.dataBaseUrl).catch(() => undefined);
   try {
     post({ type: 'environment', environment: await backendFor(choice), error: null });
   } catch (error) {
@@ -65,11 +100,11 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
     return;
   }
   const config = validation.config;
+  reportDataProgress = true;
   // Set by the trainer's callback (an object, so the narrowing below sees the assignment).
   const trained: { model: TrainedModel | null; misclassified: MisclassifiedGallery | null } = { model: null, misclassified: null };
   try {
-    const [env, dataset] = await environmentAndDataset(config, () => loadDataset(config.dataset, dataBaseUrl,
-      ({ fraction, message }) => post({ type: 'progress', stage: 'data', fraction, message })));
+    const [env, dataset] = await environmentAndDataset(config, () => datasetFor(config.dataset, dataBaseUrl));
     const result = await runTraining(config, dataset, env, {
       emit: post,
       isCancelled: () => cancelled,
@@ -119,9 +154,10 @@ scope.addEventListener('unhandledrejection', (event) => {
   console.warn('Ignored an aborted GPU read-back (device lost):', reason.message);
 });
 
+markStartup('startup:worker-evaluated');
 scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
   const request = message.data;
-  if (request.type === 'probe') void probe(request.backend);
+  if (request.type === 'probe') void probe(request.backend, request.prefetch);
   else if (request.type === 'run') void run(request.config, request.dataBaseUrl);
   else if (request.type === 'lr-range-test') void rangeTest(request.config, request.dataBaseUrl);
   else if (request.type === 'cancel') cancelled = true;

@@ -71,7 +71,7 @@ export class FusedTraining {
     }
   }
 
-  /** Queues one optimizer step on the batch; every FUSED_READ_BACK_EVERY steps, the steps whose metrics came back. */
+  /** Queues one optimizer step; after step 1 and every FUSED_READ_BACK_EVERY steps, the steps whose metrics came back. */
   async step(indices: Int32Array): Promise<FinishedStep[]> {
     const start = performance.now();
     const { x, y } = this.source.batch(indices);
@@ -81,7 +81,8 @@ export class FusedTraining {
     } finally {
       tf.dispose([x, y]);
     }
-    return this.queued % FUSED_READ_BACK_EVERY === 0 ? this.readBack() : [];
+    // Step 1 is read back alone: the first step event (and the start-up figure) does not wait for a whole window.
+    return this.queued === 1 || this.queued % FUSED_READ_BACK_EVERY === 0 ? this.readBack() : [];
   }
 
   /** Waits for every queued step's metrics; the window's wall time is shared equally by its steps. */
