@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, expectBackend, test } from './fixtures';
 import { corruptPng, encodePng } from './image-files';
@@ -94,6 +95,17 @@ test('after an MNIST run: confusion matrix, mistakes, and trying the model on a 
   await expect(views.getByTestId('try-error')).toHaveText('"notes.png" is not a PNG, JPEG, GIF, WebP or BMP image (judging by its contents).');
   await dropFile(page, 'drop-zone', 'damaged.png', corruptPng());
   await expect(views.getByTestId('try-error')).toHaveText('"damaged.png" could not be decoded as PNG: the file is damaged or incomplete.');
+
+  // The views with an answer and an error shown: no serious axe finding in either colour scheme.
+  await dropFile(page, 'drop-zone', 'one.png', bar);
+  await expect(views.getByTestId('probabilities').locator('li')).toHaveCount(10, { timeout: 30_000 });
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const { violations } = await new AxeBuilder({ page }).include('section[aria-labelledby="insight-title"]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' '))}`), colorScheme).toEqual([]);
+  }
 
   expect(watch.consoleErrors).toEqual([]);
   expect(watch.foreignRequests).toEqual([]);
