@@ -23,10 +23,14 @@ export interface BackendAttempt {
 /** One backend timed by `auto` (src/core/train/backend.ts, measureBackends): its step time, or why it has none. */
 export interface BackendProbe {
   backend: BackendName;
-  /** Mean wall time of the timed steps after one warm-up step, each ending with its loss read back; null = not measured. */
+  /**
+   * GPU backends: mean wall time of the timed steps after one warm-up step, ending with the losses read back; CPU: its
+   * first step (it compiles nothing); null = not measured.
+   */
   msPerStep: number | null;
-  /** The warm-up step's wall time (shader compilation included). */
+  /** The warm-up (first) step's wall time, shader compilation included. */
   warmUpMs: number | null;
+  /** Steps timed after the warm-up step (0 on the CPU backend). */
   timedSteps: number;
   /** WebGPU on a software (fallback) adapter. */
   softwareAdapter: boolean;
@@ -39,6 +43,8 @@ export interface AutoBackendChoice {
   chosen: BackendName;
   probes: BackendProbe[];
   totalMs: number;
+  /** Measured for an earlier run of the same model, batch, precision and engine in this page, not for this run. */
+  reused: boolean;
 }
 
 /** The compute path a run got, and why: one plain JSON object. */

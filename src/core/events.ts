@@ -1,5 +1,5 @@
 import type { RunConfig } from './config';
-import type { Environment } from './environment';
+import type { AutoBackendChoice, Environment } from './environment';
 import type { MisclassifiedGallery } from './evaluation-report';
 import type { MemoryLevel } from './measure/budget';
 import type { MemoryEstimate } from './models/analysis';
@@ -118,6 +118,7 @@ export interface DatasetPrefetch {
 export type WorkerRequest =
   /** Starts the backend; with `prefetch`, also loads that dataset, so a run that asks for it soon finds it ready. */
   | { type: 'probe'; backend: RunConfig['backend']; prefetch: DatasetPrefetch | null }
-  | { type: 'run'; config: RunConfig; dataBaseUrl: string }
-  | { type: 'lr-range-test'; config: RunConfig; dataBaseUrl: string }
+  /** autoChoice: the page's measurement for an earlier run like this one (backend auto), used instead of measuring again. */
+  | { type: 'run'; config: RunConfig; dataBaseUrl: string; autoChoice?: AutoBackendChoice }
+  | { type: 'lr-range-test'; config: RunConfig; dataBaseUrl: string; autoChoice?: AutoBackendChoice }
   | { type: 'cancel' };

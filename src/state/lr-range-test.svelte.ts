@@ -1,6 +1,7 @@
 import type { RunConfig } from '../core/config';
 import type { WorkerEvent, WorkerRequest } from '../core/events';
 import type { LrRangeResult, RangePoint } from '../core/train/lr-range-test';
+import { knownAutoChoice, rememberChoice } from './auto-backend-cache';
 
 /** How long a cancelled range test may take to stop by itself before its worker is ended. */
 const CANCEL_GRACE_MS = 3000;
@@ -17,6 +18,7 @@ export class LrRangeTestState {
   error = $state<string | null>(null);
 
   private worker: Worker | null = null;
+  private config: RunConfig | null = null;
   private cancelTimer: ReturnType<typeof setTimeout> | null = null;
 
   start(config: RunConfig, dataBaseUrl: string): void {
@@ -35,7 +37,8 @@ export class LrRangeTestState {
       this.end(`The range test's worker crashed: ${event.message || 'unknown error'}.`);
     };
     this.worker = worker;
-    this.send({ type: 'lr-range-test', config, dataBaseUrl });
+    this.send({ type: 'lr-range-test', config, dataBaseUrl, autoChoice: knownAutoChoice(config) });
+    this.config = config;
   }
 
   cancel(): void {
@@ -60,6 +63,7 @@ export class LrRangeTestState {
       this.progress = null;
     } else if (event.type === 'lr-range-done') {
       this.result = event.result;
+      if (this.config) rememberChoice(this.config, event.result.autoChoice);
       this.end(null);
     }
   }

@@ -1,5 +1,6 @@
 import type { RunConfig } from '../core/config';
 import type { DatasetPrefetch, WorkerEvent, WorkerRequest } from '../core/events';
+import { knownAutoChoice, rememberAutoChoice } from './auto-backend-cache';
 import { markStartup } from '../lib/startup-marks';
 
 /** How long a cancelled run may take to stop by itself before its worker is terminated. */
@@ -32,7 +33,7 @@ export class WorkerClient {
     if (this.running) throw new Error('A run is already in progress.');
     if (!this.worker) this.replaceWorker();
     this.running = true;
-    this.send({ type: 'run', config, dataBaseUrl });
+    this.send({ type: 'run', config, dataBaseUrl, autoChoice: knownAutoChoice(config) });
   }
 
   /** Asks the run to stop after the current step; terminates the worker if it does not answer in time. */
@@ -64,6 +65,7 @@ export class WorkerClient {
     worker.onmessage = (message: MessageEvent<WorkerEvent>) => {
       const event = message.data;
       const ends = event.type === 'done' || event.type === 'failed';
+      if (ends) rememberAutoChoice(event.result);
       if (ends) this.finishRun();
       this.handlers.onEvent(event);
     };

@@ -6,10 +6,10 @@
 import { validateRunConfig, type BackendChoice, type DatasetId, type RunConfig } from '../core/config';
 import { DatasetError, type ImageDataset } from '../core/data/dataset';
 import { loadDataset } from '../core/data/load';
-import type { Environment } from '../core/environment';
+import type { AutoBackendChoice, Environment } from '../core/environment';
 import type { MisclassifiedGallery } from '../core/evaluation-report';
 import type { DatasetPrefetch, TrainedModel, WorkerEvent, WorkerRequest } from '../core/events';
-import { initBackend, initFastestBackend, type BackendOptions } from '../core/train/backend';
+import { initBackend, initChosenBackend, initFastestBackend, type BackendOptions } from '../core/train/backend';
 import { runLrRangeTest } from '../core/train/lr-range-run';
 import { runTraining } from '../core/train/trainer';
 import { markStartup } from '../lib/startup-marks';
@@ -47,23 +47,6 @@ function backendFor(choice: BackendChoice, options: BackendOptions = {}): Promis
   return environment;
 }
 
-/**
- * The backend and dataset of a run or range test. `auto` times the configured model on each backend first
- * (initFastestBackend), so it waits for the dataset; a backend picked by hand starts while the dataset loads.
- */
-async function environmentAndDataset(config: RunConfig, loadData: () => Promise<ImageDataset>): Promise<[Environment, ImageDataset]> {
-  const options = { webglFloat16Textures: config.precision === 'fp16-storage' };
-  if (config.backend !== 'auto') return Promise.all([backendFor(config.backend, options), loadData()]);
-  const dataset = await loadData();
-  // A probe may still be starting a backend, and tfjs backend switches must not overlap.
-  await environment?.catch(() => null);
-  environmentKey = null;
-  environment = initFastestBackend(config, dataset, {
-    ...options, onProgress: (message) => post({ type: 'progress', stage: 'backend', message, fraction: null }),
-  });
-  return [await environment, dataset];
-}
-
 /** The dataset this worker loads (a probe may start it before the run asks) and whether a run waits for its progress. */
 let datasetLoad: { key: string; loading: Promise<ImageDataset> } | null = null;
 let reportDataProgress = false;
@@ -82,6 +65,31 @@ function datasetFor(id: DatasetId, dataBaseUrl: string): Promise<ImageDataset> {
   return datasetLoad.loading;
 }
 
+/**
+ * The backend and dataset of a run or range test. `auto` times the configured model on each backend first
+ * (initFastestBackend), so it waits for the dataset, unless the page knows the choice from an earlier run like this
+ * one (`known`); a backend picked by hand starts while the dataset loads.
+ */
+async function environmentAndDataset(
+  config: RunConfig, loadData: () => Promise<ImageDataset>, known: AutoBackendChoice | undefined,
+): Promise<[Environment, ImageDataset]> {
+  const options = { webglFloat16Textures: config.precision === 'fp16-storage' };
+  if (config.backend !== 'auto') return Promise.all([backendFor(config.backend, options), loadData()]);
+  // A probe may still be starting a backend, and tfjs backend switches must not overlap.
+  const previous = environment?.catch(() => null) ?? Promise.resolve(null);
+  environmentKey = null;
+  if (known) {
+    environment = previous.then(() => initChosenBackend(known, options));
+    return Promise.all([environment, loadData()]);
+  }
+  const dataset = await loadData();
+  await previous;
+  environment = initFastestBackend(config, dataset, {
+    ...options, onProgress: (message) => post({ type: 'progress', stage: 'backend', message, fraction: null }),
+  });
+  return [await environment, dataset];
+}
+
 async function probe(choice: BackendChoice, prefetch: DatasetPrefetch | null): Promise<void> {
   // A failed prefetch is reported by the run that asks for the dataset, not here.
   if (prefetch) datasetFor(prefetch.dataset, prefetch.dataBaseUrl).catch(() => undefined);
@@ -92,7 +100,7 @@ async function probe(choice: BackendChoice, prefetch: DatasetPrefetch | null): P
   }
 }
 
-async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
+async function run(rawConfig: unknown, dataBaseUrl: string, autoChoice?: AutoBackendChoice): Promise<void> {
   const requestedAt = performance.now();
   const validation = validateRunConfig(rawConfig);
   if (!validation.ok) {
@@ -104,7 +112,7 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
   // Set by the trainer's callback (an object, so the narrowing below sees the assignment).
   const trained: { model: TrainedModel | null; misclassified: MisclassifiedGallery | null } = { model: null, misclassified: null };
   try {
-    const [env, dataset] = await environmentAndDataset(config, () => datasetFor(config.dataset, dataBaseUrl));
+    const [env, dataset] = await environmentAndDataset(config, () => datasetFor(config.dataset, dataBaseUrl), autoChoice);
     const result = await runTraining(config, dataset, env, {
       emit: post,
       isCancelled: () => cancelled,
@@ -124,21 +132,22 @@ async function run(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
 }
 
 /** A learning-rate range test of the configured model and dataset, in place of a run (the worker is used up after it). */
-async function rangeTest(rawConfig: unknown, dataBaseUrl: string): Promise<void> {
+async function rangeTest(rawConfig: unknown, dataBaseUrl: string, autoChoice?: AutoBackendChoice): Promise<void> {
   const validation = validateRunConfig(rawConfig);
   const fail = (reason: string) => post({
     type: 'lr-range-done',
     result: {
-      status: 'failed', reason, points: [], steps: 0, suggestion: { ok: false, reason }, backend: 'none',
-      engine: { ran: 'tfjs', reason: null }, totalMs: 0,
+      status: 'failed', reason, points: [], steps: 0, suggestion: { ok: false, reason }, backend: 'none', backendSummary: null,
+      autoChoice: null, engine: { ran: 'tfjs', reason: null }, totalMs: 0,
     },
   });
   if (!validation.ok) return fail(validation.errors.map((e) => e.message).join(' '));
   const config = validation.config;
   try {
-    const [, dataset] = await environmentAndDataset(config, () => loadDataset(config.dataset, dataBaseUrl,
-      ({ fraction, message }) => post({ type: 'progress', stage: 'data', fraction, message })));
-    post({ type: 'lr-range-done', result: await runLrRangeTest(config, dataset, { emit: post, isCancelled: () => cancelled }) });
+    const [env, dataset] = await environmentAndDataset(config, () => loadDataset(config.dataset, dataBaseUrl,
+      ({ fraction, message }) => post({ type: 'progress', stage: 'data', fraction, message })), autoChoice);
+    const result = await runLrRangeTest(config, dataset, { emit: post, isCancelled: () => cancelled });
+    post({ type: 'lr-range-done', result: { ...result, backendSummary: env.summary, autoChoice: env.autoChoice ?? null } });
   } catch (error) {
     fail(error instanceof DatasetError ? error.message : `The range test could not start: ${(error as Error).message}`);
   }
@@ -158,7 +167,7 @@ markStartup('startup:worker-evaluated');
 scope.onmessage = (message: MessageEvent<WorkerRequest>) => {
   const request = message.data;
   if (request.type === 'probe') void probe(request.backend, request.prefetch);
-  else if (request.type === 'run') void run(request.config, request.dataBaseUrl);
-  else if (request.type === 'lr-range-test') void rangeTest(request.config, request.dataBaseUrl);
+  else if (request.type === 'run') void run(request.config, request.dataBaseUrl, request.autoChoice);
+  else if (request.type === 'lr-range-test') void rangeTest(request.config, request.dataBaseUrl, request.autoChoice);
   else if (request.type === 'cancel') cancelled = true;
 };

@@ -16,6 +16,8 @@ test('the learning-rate range test charts loss against the rate on MNIST mlp and
   const rate = (await suggested.textContent())?.trim() ?? '';
   console.log(`[measure] range test: ${outcome.replace(/\s+/g, ' ').trim()}; suggested ${rate}`);
   expect(outcome).toMatch(/\d+ of \d+ steps/);
+  // Backend auto: the test says which backend it measured fastest, with every backend's time per step.
+  await expect(page.getByTestId('range-test-backend')).toContainText(/^auto chose (webgpu|webgl|cpu), the fastest measured: webgpu/);
   expect(Number(rate)).toBeGreaterThan(1e-5);
   expect(Number(rate)).toBeLessThan(1);
   // The chart was drawn with the test's points (uPlot's own count).

@@ -7,6 +7,7 @@ import {
   BackendUnavailableError, chooseFastestBackend, describeAutoChoice, initBackend, initFastestBackend,
 } from '../../src/core/train/backend';
 import { runTraining } from '../../src/core/train/trainer';
+import { knownAutoChoice, rememberChoice } from '../../src/state/auto-backend-cache';
 import { loadShippedDataset } from './shipped-data';
 
 const probe = (backend: BackendProbe['backend'], msPerStep: number | null, softwareAdapter = false): BackendProbe => ({
@@ -28,9 +29,26 @@ describe("auto's choice from probe timings", () => {
   });
 
   it('says which it chose and why, with every backend\'s figure', () => {
-    const text = describeAutoChoice({ chosen: 'webgl', probes: [probe('webgpu', 2000, true), probe('webgl', 310), probe('cpu', null)], totalMs: 4200 });
+    const text = describeAutoChoice({ chosen: 'webgl', probes: [probe('webgpu', 2000, true), probe('webgl', 310), probe('cpu', null)], totalMs: 4200, reused: false });
     expect(text).toMatch(/^auto chose webgl, the fastest measured: webgpu \(software adapter\) 2(\.0+)? s\/step, webgl 310 ms\/step, cpu not measured \(navigator\.gpu is missing\)/);
     expect(text).toMatch(/4\.2 s\.$/);
+    const reused = describeAutoChoice({ chosen: 'webgl', probes: [probe('webgl', 310)], totalMs: 900, reused: true });
+    expect(reused).toMatch(/^auto chose webgl, the fastest measured for an earlier run of this model, batch, precision and engine in this page: webgl 310 ms\/step/);
+  });
+});
+
+describe("the page's memory of auto's choices", () => {
+  const choice = { chosen: 'webgl' as const, probes: [probe('webgl', 310)], totalMs: 900, reused: false };
+  const base: RunConfig = { ...defaultRunConfig(), backend: 'auto', model: 'mlp', batchSize: 48 };
+
+  it('gives a run like a measured one its choice, marked as reused, and nothing to other runs', () => {
+    expect(knownAutoChoice(base)).toBeUndefined();
+    rememberChoice(base, choice);
+    expect(knownAutoChoice({ ...base, epochs: 3, learningRate: 0.01 })).toEqual({ ...choice, reused: true });
+    expect(knownAutoChoice({ ...base, batchSize: 64 })).toBeUndefined();
+    expect(knownAutoChoice({ ...base, engine: 'tfjs' })).toBeUndefined();
+    // A backend picked by hand never takes auto's choice.
+    expect(knownAutoChoice({ ...base, backend: 'webgpu' })).toBeUndefined();
   });
 });
 
@@ -53,9 +71,12 @@ describe('auto by measurement in Node (only the CPU backend starts here)', () =>
     const choice = environment.autoChoice!;
     expect(choice.chosen).toBe('cpu');
     expect(choice.probes.map((p) => [p.backend, p.msPerStep === null])).toEqual([['webgpu', true], ['webgl', true], ['cpu', false]]);
+    // The CPU backend compiles nothing: its first step is its figure.
     const cpu = choice.probes[2]!;
-    expect(cpu.timedSteps).toBeGreaterThanOrEqual(1);
+    expect(cpu.timedSteps).toBe(0);
     expect(cpu.msPerStep).toBeGreaterThan(0);
+    expect(cpu.msPerStep).toBe(cpu.warmUpMs);
+    expect(choice.reused).toBe(false);
     expect(cpu.detail).toMatch(/^tfjs kernels/);
     expect(environment.summary).toMatch(/^auto chose cpu, the fastest measured: webgpu not measured \(.+\), webgl not measured \(.+\), cpu \d/);
 

@@ -131,8 +131,9 @@ function kindOf(backend: BackendName, adapter: AdapterInfo | null): string {
 }
 
 /**
- * Wall time `auto` spends measuring, shared equally by the backends: each runs one warm-up step and at least two timed
- * steps, more while its share lasts (a slow warm-up, e.g. shader compilation on a software adapter, can exceed it).
+ * Wall time `auto` spends measuring, shared equally by the backends: a GPU backend runs one warm-up step (shader
+ * compilation) and at least one timed step, more while its share lasts; the CPU backend compiles nothing, so its first
+ * step is its figure. A slow step, e.g. on a software adapter, overruns the share: a step cannot be interrupted.
  */
 export const AUTO_BUDGET_MS = 2000;
 /** Timed steps per backend at most, after its warm-up step. */
@@ -153,8 +154,9 @@ export function describeAutoChoice(choice: AutoBackendChoice): string {
     const name = `${probe.backend}${probe.softwareAdapter ? ' (software adapter)' : ''}`;
     return probe.msPerStep === null ? `${name} not measured (${probe.detail})` : `${name} ${formatMs(probe.msPerStep)}/step`;
   });
-  return `auto chose ${choice.chosen}, the fastest measured: ${probes.join(', ')} — the run's model and batch, mean of up to `
-    + `${MAX_TIMED_STEPS} steps after a warm-up step, measured in ${formatMs(choice.totalMs)}.`;
+  const when = choice.reused ? ' for an earlier run of this model, batch, precision and engine in this page' : '';
+  return `auto chose ${choice.chosen}, the fastest measured${when}: ${probes.join(', ')} — the run's model and batch; GPU `
+    + `backends: mean of up to ${MAX_TIMED_STEPS} steps after a warm-up step, CPU: one step; measured in ${formatMs(choice.totalMs)}.`;
 }
 
 /** Replaces a probed backend by a new instance, so the run starts on an empty buffer pool and its memory figures are its own. */
@@ -173,8 +175,13 @@ function replaceWithFreshInstance(name: BackendName): void {
   tf.registerBackend(name, factory, priority);
 }
 
-/** One warm-up step, then timed steps within `sliceMs` (at least two): the first alone, the rest queued, one read-back. */
-async function timeSteps(config: RunConfig, dataset: ImageDataset, sliceMs: number): Promise<Omit<BackendProbe, 'backend' | 'softwareAdapter'>> {
+/**
+ * One warm-up step, then (GPU backends) timed steps within `sliceMs`, at least one: the first alone, the rest queued
+ * with one read-back. The CPU backend's figure is its first step.
+ */
+async function timeSteps(
+  config: RunConfig, dataset: ImageDataset, backend: BackendName, sliceMs: number,
+): Promise<Omit<BackendProbe, 'backend' | 'softwareAdapter'>> {
   const batch = splitDataset(dataset.labels).train.subarray(0, config.batchSize);
   const { model } = buildModel(config, dataset, createRng(config.seed));
   let source: BatchSource | null = null;
@@ -193,11 +200,12 @@ async function timeSteps(config: RunConfig, dataset: ImageDataset, sliceMs: numb
       await readBack();
       return performance.now() - start;
     };
-    const warmUpMs = await time(1);
-    const first = await time(1);
-    const more = Math.max(1, Math.min(MAX_TIMED_STEPS - 1, Math.floor((sliceMs - warmUpMs - first) / first)));
-    const rest = await time(more);
     const kernels = fused ? 'fused WebGPU kernels' : `tfjs kernels${refusal ? ` (${refusal})` : ''}`;
+    const warmUpMs = await time(1);
+    if (backend === 'cpu') return { msPerStep: warmUpMs, warmUpMs, timedSteps: 0, detail: kernels };
+    const first = await time(1);
+    const more = Math.max(0, Math.min(MAX_TIMED_STEPS - 1, Math.floor((sliceMs - warmUpMs - first) / first)));
+    const rest = more > 0 ? await time(more) : 0;
     return { msPerStep: (first + rest) / (1 + more), warmUpMs, timedSteps: 1 + more, detail: kernels };
   } finally {
     fused?.dispose();
@@ -230,9 +238,13 @@ export async function initFastestBackend(config: RunConfig, dataset: ImageDatase
   if (!chosen) {
     throw new BackendUnavailableError(`No compute backend could be measured. ${probes.map((p) => `${p.backend}: ${p.detail}`).join(' ')}`);
   }
-  const autoChoice: AutoBackendChoice = { chosen, probes, totalMs: performance.now() - start };
-  const environment = await initBackend(chosen, options);
-  return { ...environment, autoChoice, summary: `${describeAutoChoice(autoChoice)} ${kindOf(chosen, environment.adapter)}` };
+  return initChosenBackend({ chosen, probes, totalMs: performance.now() - start, reused: false }, options);
+}
+
+/** Starts the backend `auto` chose (for this run, or for an earlier one: `reused`), with the choice and why in the summary. */
+export async function initChosenBackend(choice: AutoBackendChoice, options: BackendOptions = {}): Promise<Environment> {
+  const environment = await initBackend(choice.chosen, options);
+  return { ...environment, autoChoice: choice, summary: `${describeAutoChoice(choice)} ${kindOf(choice.chosen, environment.adapter)}` };
 }
 
 async function probeBackend(
@@ -250,7 +262,7 @@ async function probeBackend(
   }
   const softwareAdapter = environment.adapter?.isFallbackAdapter ?? false;
   try {
-    return { backend, softwareAdapter, ...(await timeSteps(config, dataset, sliceMs)) };
+    return { backend, softwareAdapter, ...(await timeSteps(config, dataset, backend, sliceMs)) };
   } catch (error) {
     return unmeasured(`failed while measuring: ${(error as Error).message}`, softwareAdapter);
   } finally {

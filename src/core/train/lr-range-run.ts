@@ -114,6 +114,7 @@ export async function runLrRangeTest(config: RunConfig, dataset: ImageDataset, h
   }
   return {
     status: ending === 'failed' ? 'failed' : ending, reason, points, steps, suggestion: suggestLearningRate(points),
-    backend: tf.getBackend(), engine: { ran, reason: engineReason }, totalMs: performance.now() - start,
+    backend: tf.getBackend(), backendSummary: null, autoChoice: null, engine: { ran, reason: engineReason },
+    totalMs: performance.now() - start,
   };
 }

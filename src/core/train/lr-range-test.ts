@@ -83,6 +83,8 @@ export function suggestLearningRate(points: readonly RangePoint[]): Suggestion {
   return { ok: true, learningRate, index: steepest };
 }
 
+import type { AutoBackendChoice } from '../environment';
+
 /** What a range test measured: the points, why it stopped, and what ran it. */
 export interface LrRangeResult {
   status: 'done' | 'diverged' | 'cancelled' | 'failed';
@@ -93,6 +95,9 @@ export interface LrRangeResult {
   steps: number;
   suggestion: Suggestion;
   backend: string;
+  /** How the backend was chosen (the worker's environment summary), and auto's measurement when auto chose it. */
+  backendSummary: string | null;
+  autoChoice: AutoBackendChoice | null;
   /** The kernels that trained, and why tfjs's when the fused engine was asked for. */
   engine: { ran: 'fused' | 'tfjs'; reason: string | null };
   /** Wall time of the test, compile included. */

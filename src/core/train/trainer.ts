@@ -28,6 +28,7 @@ import { roundLayerOutputsToFloat16 } from './precision-policy';
 import { buildRunResult, type RunMeasurements } from './run-result';
 import { learningRateAt } from './schedule';
 import { estimateWithKeptActivations } from './stored-activations/network';
+import { validationSampleIndices } from './validation-sample';
 
 export interface TrainerHooks {
   emit(event: TrainerEvent): void;
@@ -141,7 +142,8 @@ function prepareRun(config: RunConfig, dataset: ImageDataset, environment: Envir
   const rng = createRng(config.seed);
   const splits = splitDataset(dataset.labels);
   const trainIndices = stratifiedSubset(splits.train, dataset.labels, config.subsetFraction, rng);
-  const validationIndices = stratifiedSubset(splits.validation, dataset.labels, config.subsetFraction, rng);
+  const validationSubset = stratifiedSubset(splits.validation, dataset.labels, config.subsetFraction, rng);
+  const validationIndices = validationSampleIndices(validationSubset, dataset.labels, config.validationSample, config.seed);
   // Its own generator, so the sample leaves the data order of earlier versions unchanged.
   const recalibrationIndices = trainIndices.slice();
   shuffleInPlace(recalibrationIndices, createRng(config.seed + 1));
@@ -315,7 +317,7 @@ function recordStep(
 }
 
 /**
- * Recomputes the BatchNorm statistics from the run's fixed sample, validates on the whole validation subset, records
+ * Recomputes the BatchNorm statistics from the run's fixed sample, validates on the run's validation images (config.validationSample), records
  * the validation and applies early stopping (patience in validations); false when the run stops here (cancelled during
  * validation, or stopped early). Its time counts in the run's wall time and, apart, in validationMs.
  */
