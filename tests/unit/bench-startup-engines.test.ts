@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MODEL_NAMES } from '../../src/core/config';
+import { formatReport } from '../../src/bench/format';
 import { GRIDS } from '../../src/bench/grid';
 import { engineComparisons } from '../../src/bench/report';
 import { STARTUP_TARGET_MS, summariseStartup } from '../../src/bench/startup';
-import type { BenchRow, MatmulResult } from '../../src/bench/types';
+import type { BenchReport, BenchRow, MatmulResult } from '../../src/bench/types';
 
 describe('summariseStartup', () => {
   it('takes the median first step over the loads that got there, and orders the marks by their median time', () => {
@@ -95,5 +96,29 @@ describe('the default grid', () => {
     expect(jobs.filter((job) => job.kind === 'startup')).toEqual([{ id: 'startup', kind: 'startup', loads: 3 }]);
     const fused = new Set(jobs.flatMap((job) => (job.kind === 'trainer' && job.config.engine === 'fused' ? [job.config.model] : [])));
     expect([...fused].sort()).toEqual([...MODEL_NAMES].sort());
+  });
+});
+
+describe('formatReport', () => {
+  it('prints the start-up verdict with its stages and one engine line per configuration, with the fall-back reason', () => {
+    const engines = engineComparisons([
+      row('trainer:cnn-small:b32:K1:fp32:gpu-resident:webgpu:fused', 'webgpu', 400),
+      row('trainer:cnn-small:b32:K1:fp32:gpu-resident:webgpu', 'webgpu', 2000),
+      row('trainer:cnn-small:b32:K1:fp32:gpu-resident:webgl', 'webgl', 800),
+      row('trainer:resnet-mini:b32:K1:fp32:gpu-resident:webgpu:fused', 'webgpu', 3000,
+        { model: 'resnet-mini', engine: 'tfjs', engineReason: 'no residual add yet' }),
+    ], [peak('webgpu', 0.8)]);
+    const startup = summariseStartup([{ marks: { 'startup:compile': 2500, 'first-trained-step': 3500 }, error: null }]);
+    const report: BenchReport = {
+      schemaVersion: 1, grid: 'test', gridDescription: 'a test', startedAt: '2026-12-06T00:00:00.000Z', finishedAt: '2026-12-06T00:00:01.000Z',
+      durationMs: 1000, userAgent: 'test', webglUnmaskedRenderer: null, probes: [], adapters: [], rows: [], engines, startup,
+      matmul: [], ratios: [], ratioSections: [], flops: [], outcomes: [],
+    };
+    const lines = formatReport(report).split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}PASS {2}3\.50 s {2}median of 3\.50 s$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ +2500 {2}startup:compile +worker: compilation started/));
+    expect(lines).toContainEqual(expect.stringMatching(/cnn-small b32 K1 fp32 gpu-resident +400 +2000 +800 +0\.200 +0\.500 +2\.500 +0\.100 +0\.020 +–$/));
+    expect(lines).toContainEqual(expect.stringMatching(/resnet-mini b32 K1 fp32 gpu-resident +not covered +3000 +– +n\/a/));
+    expect(lines).toContainEqual(expect.stringMatching(/resnet-mini b32 K1 fp32 gpu-resident: no residual add yet/));
   });
 });
