@@ -43,7 +43,10 @@ export interface AutoBackendChoice {
   chosen: BackendName;
   probes: BackendProbe[];
   totalMs: number;
-  /** Measured for an earlier run of the same model, batch, precision and engine in this page, not for this run. */
+  /** The batch (and micro-batches) it was measured with. */
+  batchSize: number;
+  accumulationSteps: number;
+  /** Measured for an earlier run of the same dataset, model, precision, pipeline and engine in this page, not for this run. */
   reused: boolean;
 }
 

@@ -1,6 +1,7 @@
 /**
  * auto's measured choices in this page, per model, data and kernels: a sweep or a repeated run measures the backends
- * once, and the later runs' results say their choice was measured for an earlier run (AutoBackendChoice.reused).
+ * once, and the later runs' results say their choice was measured for an earlier run, and at which batch
+ * (AutoBackendChoice.reused): a sweep over batch sizes would otherwise measure before every row.
  */
 import type { RunConfig } from '../core/config';
 import type { AutoBackendChoice } from '../core/environment';
@@ -8,10 +9,10 @@ import type { RunResult } from '../core/result';
 
 const choices = new Map<string, AutoBackendChoice>();
 
-/** What auto's timings depend on: the dataset, the model, the batch, the precision, the pipeline and the engine. */
+/** What decides which backend is fastest, the batch aside: the dataset, the model, the precision, the pipeline, the engine. */
 function keyOf(config: RunConfig): string {
-  const { dataset, model, batchSize, accumulationSteps, precision, dataPipeline, engine } = config;
-  return JSON.stringify([dataset, model, batchSize, accumulationSteps, precision, dataPipeline, engine]);
+  const { dataset, model, precision, dataPipeline, engine } = config;
+  return JSON.stringify([dataset, model, precision, dataPipeline, engine]);
 }
 
 /** The choice measured for an earlier run like this one, for a run with backend auto. */

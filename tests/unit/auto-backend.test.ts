@@ -29,23 +29,26 @@ describe("auto's choice from probe timings", () => {
   });
 
   it('says which it chose and why, with every backend\'s figure', () => {
-    const text = describeAutoChoice({ chosen: 'webgl', probes: [probe('webgpu', 2000, true), probe('webgl', 310), probe('cpu', null)], totalMs: 4200, reused: false });
+    const text = describeAutoChoice({ chosen: 'webgl', probes: [probe('webgpu', 2000, true), probe('webgl', 310), probe('cpu', null)], totalMs: 4200,
+      batchSize: 32, accumulationSteps: 1, reused: false });
     expect(text).toMatch(/^auto chose webgl, the fastest measured: webgpu \(software adapter\) 2(\.0+)? s\/step, webgl 310 ms\/step, cpu not measured \(navigator\.gpu is missing\)/);
     expect(text).toMatch(/4\.2 s\.$/);
-    const reused = describeAutoChoice({ chosen: 'webgl', probes: [probe('webgl', 310)], totalMs: 900, reused: true });
-    expect(reused).toMatch(/^auto chose webgl, the fastest measured for an earlier run of this model, batch, precision and engine in this page: webgl 310 ms\/step/);
+    const reused = describeAutoChoice({ chosen: 'webgl', probes: [probe('webgl', 310)], totalMs: 900, batchSize: 64, accumulationSteps: 2, reused: true });
+    expect(reused).toMatch(/^auto chose webgl, the fastest measured for an earlier run of this model, precision and engine in this page \(batch 64 in 2 micro-batches\): webgl 310 ms\/step/);
   });
 });
 
 describe("the page's memory of auto's choices", () => {
-  const choice = { chosen: 'webgl' as const, probes: [probe('webgl', 310)], totalMs: 900, reused: false };
+  const choice = { chosen: 'webgl' as const, probes: [probe('webgl', 310)], totalMs: 900, batchSize: 48, accumulationSteps: 1, reused: false };
   const base: RunConfig = { ...defaultRunConfig(), backend: 'auto', model: 'mlp', batchSize: 48 };
 
   it('gives a run like a measured one its choice, marked as reused, and nothing to other runs', () => {
     expect(knownAutoChoice(base)).toBeUndefined();
     rememberChoice(base, choice);
     expect(knownAutoChoice({ ...base, epochs: 3, learningRate: 0.01 })).toEqual({ ...choice, reused: true });
-    expect(knownAutoChoice({ ...base, batchSize: 64 })).toBeUndefined();
+    // The batch is not part of the key: the reused choice says which batch it was measured at.
+    expect(knownAutoChoice({ ...base, batchSize: 64, accumulationSteps: 2 })).toEqual({ ...choice, reused: true });
+    expect(knownAutoChoice({ ...base, model: 'cnn-small' })).toBeUndefined();
     expect(knownAutoChoice({ ...base, engine: 'tfjs' })).toBeUndefined();
     // A backend picked by hand never takes auto's choice.
     expect(knownAutoChoice({ ...base, backend: 'webgpu' })).toBeUndefined();

@@ -154,8 +154,9 @@ export function describeAutoChoice(choice: AutoBackendChoice): string {
     const name = `${probe.backend}${probe.softwareAdapter ? ' (software adapter)' : ''}`;
     return probe.msPerStep === null ? `${name} not measured (${probe.detail})` : `${name} ${formatMs(probe.msPerStep)}/step`;
   });
-  const when = choice.reused ? ' for an earlier run of this model, batch, precision and engine in this page' : '';
-  return `auto chose ${choice.chosen}, the fastest measured${when}: ${probes.join(', ')} — the run's model and batch; GPU `
+  const batch = `batch ${choice.batchSize}${choice.accumulationSteps > 1 ? ` in ${choice.accumulationSteps} micro-batches` : ''}`;
+  const when = choice.reused ? ` for an earlier run of this model, precision and engine in this page (${batch})` : '';
+  return `auto chose ${choice.chosen}, the fastest measured${when}: ${probes.join(', ')} — the run's model at ${batch}; GPU `
     + `backends: mean of up to ${MAX_TIMED_STEPS} steps after a warm-up step, CPU: one step; measured in ${formatMs(choice.totalMs)}.`;
 }
 
@@ -238,7 +239,8 @@ export async function initFastestBackend(config: RunConfig, dataset: ImageDatase
   if (!chosen) {
     throw new BackendUnavailableError(`No compute backend could be measured. ${probes.map((p) => `${p.backend}: ${p.detail}`).join(' ')}`);
   }
-  return initChosenBackend({ chosen, probes, totalMs: performance.now() - start, reused: false }, options);
+  const { batchSize, accumulationSteps } = config;
+  return initChosenBackend({ chosen, probes, totalMs: performance.now() - start, batchSize, accumulationSteps, reused: false }, options);
 }
 
 /** Starts the backend `auto` chose (for this run, or for an earlier one: `reused`), with the choice and why in the summary. */
