@@ -30,26 +30,31 @@ export interface SweepProgress {
 const pending = (status: RowStatus) => status === 'queued' || status === 'running';
 
 /**
- * Progress and time left. The estimate (estimateSweepMs: FLOPs at the throughput finished runs measured, plus a fixed
- * start-up) is scaled by the ended runs' measured wall time over their own estimate, which takes in what it leaves
- * out (this machine's real start-up, compilation, validation). Rows cancelled before they started are not counted.
+ * Progress and time left. The estimate (estimateSweepMs: FLOPs at the throughput of the finished run most like each
+ * pending row, plus a fixed start-up) is scaled by how the finished runs' measured wall time compares with their
+ * estimate at their own throughput, which takes in what the estimate leaves out (this machine's real start-up,
+ * compilation, validation). Rows cancelled before they started are not counted; after the sweep nothing is estimated.
  */
 export function sweepProgress(rows: readonly OverviewRow[], isSoftwareAdapter: boolean, userDatasets: readonly UserDatasetSummary[] = []): SweepProgress {
   const counted = rows.filter((row) => pending(row.status) || row.result !== null || row.status !== 'cancelled');
-  const ended = counted.filter((row) => !pending(row.status));
+  const waiting = counted.filter((row) => pending(row.status));
   const runningAt = counted.findIndex((row) => row.status === 'running');
-  const finished = ended.flatMap((row) => (row.result ? [row.result] : []));
-  const remaining = estimateSweepMs(counted.filter((row) => pending(row.status)).map((row) => row.candidate), finished, isSoftwareAdapter, userDatasets);
-  const timed = ended.filter((row) => row.result !== null && row.wallMs !== null);
-  const timedEstimate = estimateSweepMs(timed.map((row) => row.candidate), finished, isSoftwareAdapter, userDatasets);
-  const measuredMs = timed.reduce((sum, row) => sum + row.wallMs!, 0);
-  const correction = timedEstimate && timedEstimate.totalMs > 0 && measuredMs > 0 ? measuredMs / timedEstimate.totalMs : 1;
-  return {
-    runNumber: runningAt < 0 ? null : runningAt + 1,
-    total: counted.length,
-    ended: ended.length,
-    remainingMs: remaining ? remaining.totalMs * correction : null,
-  };
+  const progress = { runNumber: runningAt < 0 ? null : runningAt + 1, total: counted.length, ended: counted.length - waiting.length };
+  if (waiting.length === 0) return { ...progress, remainingMs: 0 };
+  const finished = counted.flatMap((row) => (row.result && !pending(row.status) ? [row.result] : []));
+  const remaining = estimateSweepMs(waiting.map((row) => row.candidate), finished, isSoftwareAdapter, userDatasets);
+  // Each finished run against its own throughput: linear in the runs, where matching every run to every other is not.
+  let measuredMs = 0;
+  let estimatedMs = 0;
+  for (const row of counted) {
+    if (row.result?.status !== 'done' || row.wallMs === null || pending(row.status)) continue;
+    const own = estimateSweepMs([row.candidate], [row.result], isSoftwareAdapter, userDatasets);
+    if (!own) continue;
+    measuredMs += row.wallMs;
+    estimatedMs += own.totalMs;
+  }
+  const correction = estimatedMs > 0 && measuredMs > 0 ? measuredMs / estimatedMs : 1;
+  return { ...progress, remainingMs: remaining ? remaining.totalMs * correction : null };
 }
 
 /** Validation curves of several runs on one x axis: the union of their x values, null where a run has no point. */

@@ -48,11 +48,23 @@ describe('sweepProgress', () => {
     const quick = sweepProgress(rows(statuses, 1000), true).remainingMs!;
     const slow = sweepProgress(rows(statuses, 3000), true).remainingMs!;
     expect(slow / quick).toBeCloseTo(3, 9);
-    // The measured throughput of the ended runs replaces the assumption for the rest.
+    // The measured throughput of the ended runs replaces the assumption for the rest; each ended run is compared with
+    // its estimate at its own throughput.
     const ended = rows(statuses).slice(0, 2);
-    const ownEstimate = estimateSweepMs(ended.map((r) => r.candidate), ended.map((r) => r.result!), true)!.totalMs;
+    const ownEstimate = ended.reduce((sum, r) => sum + estimateSweepMs([r.candidate], [r.result!], true)!.totalMs, 0);
     const plain = estimateSweepMs(candidates.slice(2), ended.map((r) => r.result!), true)!.totalMs;
     expect(quick).toBeCloseTo(plain * (2000 / ownEstimate), 6);
+    expect(plain).not.toBeCloseTo(estimateSweepMs(candidates.slice(2), [], true)!.totalMs, 0);
+  });
+
+  it('a failed run\'s partial wall time does not scale the estimate', () => {
+    const statuses: OverviewRow['status'][] = ['done', 'failed', 'running'];
+    const withFailure = rows(statuses, 1000);
+    withFailure[1]!.result = { ...withFailure[1]!.result!, status: 'failed' };
+    withFailure[1]!.wallMs = 50;
+    const onlyDone = rows(['done', 'cancelled', 'running'], 1000);
+    onlyDone[1]!.result = withFailure[1]!.result;
+    expect(sweepProgress(withFailure, true).remainingMs).toBeCloseTo(sweepProgress(onlyDone, true).remainingMs!, 6);
   });
 
   it('counts failed and mid-run cancelled runs, not rows cancelled before they started', () => {
