@@ -7,7 +7,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../core/tf';
 import { IMAGE_HEADER_BYTES, readImageHeader } from '../core/data/image-header';
 import { IMPORT_LIMITS } from '../core/data/user-import';
-import { invertGrey, toModelInput, type PredictInput, type PredictReply, type PredictRequest } from '../core/try-model';
+import { classProbabilities } from '../core/train/evaluation';
+import { invertGrey, type PredictInput, type PredictReply, type PredictRequest } from '../core/try-model';
 import { decodeToPixels } from './decode-image';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -52,19 +53,7 @@ async function predict(request: PredictRequest): Promise<Omit<Extract<PredictRep
   const [, height, width, channels] = model.inputs[0]!.shape as [null, number, number, number];
   const { input } = request;
   const pixels = input.kind === 'file' ? await decodeFile(input, height, channels) : input.pixels;
-  if (height !== width || pixels.length !== height * width * channels) {
-    throw new Error(`The image has ${pixels.length} values; the model takes ${height} × ${width} × ${channels}.`);
-  }
-  const probabilities = tf.tidy(() => {
-    const x = tf.tensor4d(toModelInput(pixels), [1, height, width, channels]);
-    // The models end in logits (they train with softmax cross-entropy).
-    return tf.softmax(model.predict(x) as tf.Tensor2D).squeeze();
-  });
-  try {
-    return { probabilities: Array.from(await probabilities.data()), seen: { width, height, channels, pixels } };
-  } finally {
-    probabilities.dispose();
-  }
+  return { probabilities: await classProbabilities(model, pixels), seen: { width, height, channels, pixels } };
 }
 
 // One request at a time, in order: a run's model is loaded once, by the first request that names it.

@@ -5,6 +5,7 @@ import { evalBatches } from '../data/splits';
 import { confusionReport, pickMistakes, type EvaluationReport, type MisclassifiedGallery } from '../evaluation-report';
 import { quantile } from '../measure/stats';
 import type { RunResult } from '../result';
+import { toModelInput } from '../try-model';
 import type { BatchSource } from './batches';
 
 /** Examples per validation batch, and the batch the inference latency is measured on. */
@@ -81,6 +82,26 @@ export async function evaluateMistakes(
     return { ...mistake, pixels: dataset.images.slice(index * pixels, (index + 1) * pixels) };
   });
   return { report: confusionReport(dataset.classNames, trueLabels, predicted), gallery: { height, width, channels, images } };
+}
+
+/**
+ * The class probabilities of one image (uint8 pixels at the model's input shape, HWC): scaled to [0, 1] as the batch
+ * sources scale training images, then the softmax of the model's outputs (they are logits) in inference mode.
+ */
+export async function classProbabilities(model: tf.LayersModel, pixels: Uint8Array): Promise<number[]> {
+  const [, height, width, channels] = model.inputs[0]!.shape as [null, number, number, number];
+  if (pixels.length !== height * width * channels) {
+    throw new Error(`The image has ${pixels.length} values; the model takes ${height} × ${width} × ${channels}.`);
+  }
+  const probabilities = tf.tidy(() => {
+    const x = tf.tensor4d(toModelInput(pixels), [1, height, width, channels]);
+    return tf.softmax(model.apply(x, { training: false }) as tf.Tensor2D).squeeze();
+  });
+  try {
+    return Array.from(await probabilities.data());
+  } finally {
+    probabilities.dispose();
+  }
 }
 
 const INFERENCE_REPEATS = 3;
