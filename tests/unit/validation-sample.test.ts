@@ -3,6 +3,7 @@ import * as tf from '../../src/core/tf';
 import { defaultRunConfig, validateRunConfig } from '../../src/core/config';
 import type { ImageDataset } from '../../src/core/data/dataset';
 import type { EpochEvent } from '../../src/core/events';
+import { generateLightningScript } from '../../src/core/export/lightning/script';
 import { initBackend } from '../../src/core/train/backend';
 import { runTraining } from '../../src/core/train/trainer';
 import { describeValidationSample, validationSampleIndices } from '../../src/core/train/validation-sample';
@@ -51,6 +52,13 @@ describe('stratified validation sample', () => {
     expect(describeValidationSample('all', 1000)).toBe('the whole validation subset (1000 images)');
     expect(describeValidationSample(undefined, null)).toBe('the whole validation subset');
     expect(describeValidationSample('stratified-500', 500)).toMatch(/^a fixed stratified sample of at most 500 .*equal share per class.*\(500 images\)$/);
+  });
+
+  it('goes into the Lightning export as the same rule', () => {
+    const script = (sample: 'all' | 'stratified-1000') => generateLightningScript({ ...defaultRunConfig(), validationSample: sample }).source;
+    expect(script('all')).toContain('VALIDATION_SAMPLE = None ');
+    expect(script('stratified-1000')).toContain('VALIDATION_SAMPLE = 1000 ');
+    expect(script('stratified-1000')).toContain('validation = validation_sample(validation, labels, VALIDATION_SAMPLE, torch.Generator().manual_seed(SEED + 2))');
   });
 
   it('is a RunConfig field that defaults to the whole subset and rejects unknown values', () => {

@@ -11,6 +11,7 @@ import { microBatchSize, validateRunConfig, type RunConfig } from '../../config'
 import { SPLIT_FRACTIONS, SPLIT_SEED } from '../../data/splits';
 import { BATCH_NORM_MOMENTUM, BATCH_NORM_RECALIBRATION_IMAGES, MODEL_CATALOG } from '../../models/catalog';
 import { ONE_CYCLE_DIV_FACTOR, ONE_CYCLE_FINAL_DIV_FACTOR } from '../../train/schedule';
+import { VALIDATION_SAMPLE_SIZE } from '../../train/validation-sample';
 import { TORCH_ARCHITECTURES, pythonClasses, type LayerShape } from './architectures';
 import type { InputShape } from '../../models/types';
 
@@ -271,6 +272,7 @@ WARMUP_FRACTION = ${config.warmupFraction}  # share of the steps warming up (war
 LABEL_SMOOTHING = ${config.labelSmoothing}  # training loss only; validation loss is plain cross-entropy, as in the app
 SEED = ${config.seed}
 SUBSET_FRACTION = ${config.subsetFraction}
+VALIDATION_SAMPLE = ${VALIDATION_SAMPLE_SIZE[config.validationSample] ?? 'None'}  # at most this many validation images, an equal share per class; None = all
 TARGET_ACCURACY = ${config.targetAccuracy}
 SPLIT_FRACTIONS = (${SPLIT_FRACTIONS.train}, ${SPLIT_FRACTIONS.validation})  # train, validation; the rest is the test split
 SPLIT_SEED = ${SPLIT_SEED}  # the split never depends on the run seed, as in the app
@@ -362,6 +364,20 @@ def stratified_split(labels, generator):
     return sorted(train), sorted(validation), sorted(test)
 
 
+def validation_sample(indices, labels, size, generator):
+    """At most \`size\` images, size // classes of each class (all of a smaller class); all when there are no more. The
+    app draws the same shares with its own generator (seed + 2), so the images themselves differ."""
+    if size is None or len(indices) <= size:
+        return list(indices)
+    indices = torch.tensor(indices)
+    classes = sorted(set(labels[indices].tolist()))
+    picked = []
+    for label in classes:
+        group = indices[labels[indices] == label]
+        picked += group[torch.randperm(len(group), generator=generator)][:size // len(classes)].tolist()
+    return sorted(picked)
+
+
 def stratified_subset(indices, labels, fraction, generator):
     """About \`fraction\` of each class (at least one image per class present)."""
     if fraction >= 1:
@@ -391,7 +407,8 @@ def full_steps_only(indices, world_size, generator):
 
 class SplitDataModule(pl.LightningDataModule):
     """A fixed stratified split seeded by SPLIT_SEED, then a stratified SUBSET_FRACTION of the training and validation
-    parts seeded by the run seed; the training part is trimmed to full optimizer steps (full_steps_only)."""
+    parts seeded by the run seed; the training part is trimmed to full optimizer steps (full_steps_only), the validation
+    part to VALIDATION_SAMPLE images (validation_sample)."""
 
     def __init__(self, data_dir, num_workers):
         super().__init__()
@@ -408,6 +425,7 @@ ${source.downloads ? `
         train = stratified_subset(train, labels, SUBSET_FRACTION, generator)
         validation = stratified_subset(validation, labels, SUBSET_FRACTION, generator)
         self.train_set = Subset(images, full_steps_only(train, self.trainer.world_size, generator))
+        validation = validation_sample(validation, labels, VALIDATION_SAMPLE, torch.Generator().manual_seed(SEED + 2))
         self.validation_set = Subset(images, validation)
 
     def train_dataloader(self):
