@@ -88,21 +88,10 @@ function engineLines(engines: EngineComparison[]): string[] {
   return out;
 }
 
-export function formatReport(report: BenchReport): string {
+/** The table of trainer and plain-loop rows with its notes (nothing when the run had only the startup job). */
+function rowLines(report: BenchReport): string[] {
+  if (report.rows.length === 0) return [];
   const out: string[] = [];
-  out.push(`WebGPU Training Playground benchmark: grid "${report.grid}"`);
-  out.push(`  ${report.gridDescription}`);
-  out.push(`  started ${report.startedAt}, took ${formatMs(report.durationMs)}`);
-  out.push(`  browser: ${report.userAgent}`);
-  out.push('');
-  out.push('Adapters (the "adapter" column):');
-  for (const a of report.adapters) out.push(`  ${a.key}  ${a.description}`);
-  for (const probe of report.probes.filter((p) => !p.environment)) out.push(`  -  ${probe.backend}: unavailable: ${probe.error}`);
-  if (report.adapters.some((a) => a.webgpu?.isFallbackAdapter)) {
-    out.push('  Note: the WebGPU adapter is a fallback (software) adapter: its times are CPU emulation; read ratios, not absolute figures.');
-  }
-  out.push('');
-
   const headers = ['#', 'config', 'backend', 'adapter', 'compile s', 'first step ms', 'median step ms (p10–p90) n', 'samples/s',
     'true MiB', 'held MiB', 'logical MiB', 'est. MiB', 'val acc', 'status'];
   const cells = report.rows.map((row, i) => [
@@ -132,6 +121,25 @@ export function formatReport(report: BenchReport): string {
     out.push(`  #${i} ${row.status !== 'done' ? `${row.status}: ${row.reason ?? 'no reason given'}` : `true peak n/a: ${row.truePeakNote}`}`);
   }
   out.push('');
+  return out;
+}
+
+export function formatReport(report: BenchReport): string {
+  const out: string[] = [];
+  out.push(`WebGPU Training Playground benchmark: grid "${report.grid}"`);
+  out.push(`  ${report.gridDescription}`);
+  out.push(`  started ${report.startedAt}, took ${formatMs(report.durationMs)}`);
+  out.push(`  browser: ${report.userAgent}`);
+  out.push('');
+  out.push('Adapters (the "adapter" column):');
+  for (const a of report.adapters) out.push(`  ${a.key}  ${a.description}`);
+  for (const probe of report.probes.filter((p) => !p.environment)) out.push(`  -  ${probe.backend}: unavailable: ${probe.error}`);
+  if (report.adapters.some((a) => a.webgpu?.isFallbackAdapter)) {
+    out.push('  Note: the WebGPU adapter is a fallback (software) adapter: its times are CPU emulation; read ratios, not absolute figures.');
+  }
+  out.push('');
+
+  out.push(...rowLines(report));
 
   if (report.matmul.length) {
     out.push('Matmul peak (tf.matMul, float32, square, 2·n³ FLOPs per product):');
