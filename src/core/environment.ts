@@ -25,13 +25,15 @@ export interface BackendProbe {
   backend: BackendName;
   /**
    * GPU backends: mean wall time of the timed steps after one warm-up step, ending with the losses read back; CPU: its
-   * first step (it compiles nothing); null = not measured.
+   * first step (it compiles nothing) on `examples` examples, scaled linearly to the run's batch; null = not measured.
    */
   msPerStep: number | null;
   /** The warm-up (first) step's wall time, shader compilation included. */
   warmUpMs: number | null;
   /** Steps timed after the warm-up step (0 on the CPU backend). */
   timedSteps: number;
+  /** Examples in each timed step: the run's batch, or on the CPU a slice of it (older results: absent). */
+  examples?: number;
   /** WebGPU on a software (fallback) adapter. */
   softwareAdapter: boolean;
   /** The kernels timed, or why the backend was not measured. */

@@ -4,7 +4,7 @@ import { defaultRunConfig, type RunConfig } from '../../src/core/config';
 import type { ImageDataset } from '../../src/core/data/dataset';
 import type { BackendProbe } from '../../src/core/environment';
 import {
-  BackendUnavailableError, chooseFastestBackend, describeAutoChoice, initBackend, initFastestBackend,
+  CPU_PROBE_EXAMPLES, BackendUnavailableError, chooseFastestBackend, describeAutoChoice, initBackend, initFastestBackend,
 } from '../../src/core/train/backend';
 import { runTraining } from '../../src/core/train/trainer';
 import { knownAutoChoice, rememberChoice } from '../../src/state/auto-backend-cache';
@@ -74,11 +74,12 @@ describe('auto by measurement in Node (only the CPU backend starts here)', () =>
     const choice = environment.autoChoice!;
     expect(choice.chosen).toBe('cpu');
     expect(choice.probes.map((p) => [p.backend, p.msPerStep === null])).toEqual([['webgpu', true], ['webgl', true], ['cpu', false]]);
-    // The CPU backend compiles nothing: its first step is its figure.
+    // The CPU backend compiles nothing: its first step, on a slice of the batch, scaled to the batch is its figure.
     const cpu = choice.probes[2]!;
     expect(cpu.timedSteps).toBe(0);
+    expect(cpu.examples).toBe(CPU_PROBE_EXAMPLES);
     expect(cpu.msPerStep).toBeGreaterThan(0);
-    expect(cpu.msPerStep).toBe(cpu.warmUpMs);
+    expect(cpu.msPerStep).toBeCloseTo(cpu.warmUpMs! * (config.batchSize / CPU_PROBE_EXAMPLES), 9);
     expect(choice.reused).toBe(false);
     expect(cpu.detail).toMatch(/^tfjs kernels/);
     expect(environment.summary).toMatch(/^auto chose cpu, the fastest measured: webgpu not measured \(.+\), webgl not measured \(.+\), cpu \d/);

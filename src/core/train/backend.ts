@@ -138,6 +138,8 @@ function kindOf(backend: BackendName, adapter: AdapterInfo | null): string {
 export const AUTO_BUDGET_MS = 2000;
 /** Timed steps per backend at most, after its warm-up step. */
 const MAX_TIMED_STEPS = 8;
+/** Examples in the CPU backend's one timed step (linearly scaled to the run's batch). */
+export const CPU_PROBE_EXAMPLES = 4;
 
 /** The fastest measured backend (the first in the probes' order on a tie), or null when none was measured. */
 export function chooseFastestBackend(probes: readonly BackendProbe[]): BackendName | null {
@@ -157,7 +159,7 @@ export function describeAutoChoice(choice: AutoBackendChoice): string {
   const batch = `batch ${choice.batchSize}${choice.accumulationSteps > 1 ? ` in ${choice.accumulationSteps} micro-batches` : ''}`;
   const when = choice.reused ? ` for an earlier run of this model, precision and engine in this page (${batch})` : '';
   return `auto chose ${choice.chosen}, the fastest measured${when}: ${probes.join(', ')} — the run's model at ${batch}; GPU `
-    + `backends: mean of up to ${MAX_TIMED_STEPS} steps after a warm-up step, CPU: one step; measured in ${formatMs(choice.totalMs)}.`;
+    + `backends: mean of up to ${MAX_TIMED_STEPS} steps after a warm-up step, CPU: one step of ${CPU_PROBE_EXAMPLES} examples scaled to the batch; measured in ${formatMs(choice.totalMs)}.`;
 }
 
 /** Replaces a probed backend by a new instance, so the run starts on an empty buffer pool and its memory figures are its own. */
@@ -178,12 +180,15 @@ function replaceWithFreshInstance(name: BackendName): void {
 
 /**
  * One warm-up step, then (GPU backends) timed steps within `sliceMs`, at least one: the first alone, the rest queued
- * with one read-back. The CPU backend's figure is its first step.
+ * with one read-back. The CPU backend's figure is one step of CPU_PROBE_EXAMPLES examples scaled to the batch.
  */
 async function timeSteps(
-  config: RunConfig, dataset: ImageDataset, backend: BackendName, sliceMs: number,
+  runConfig: RunConfig, dataset: ImageDataset, backend: BackendName, sliceMs: number,
 ): Promise<Omit<BackendProbe, 'backend' | 'softwareAdapter'>> {
-  const batch = splitDataset(dataset.labels).train.subarray(0, config.batchSize);
+  // The CPU's step time grows with the batch: a slice of it keeps a conv net's probe within the budget.
+  const examples = backend === 'cpu' ? Math.min(runConfig.batchSize, CPU_PROBE_EXAMPLES) : runConfig.batchSize;
+  const config = examples < runConfig.batchSize ? { ...runConfig, batchSize: examples, accumulationSteps: 1 } : runConfig;
+  const batch = splitDataset(dataset.labels).train.subarray(0, examples);
   const { model } = buildModel(config, dataset, createRng(config.seed));
   let source: BatchSource | null = null;
   let fused: FusedTraining | null = null;
@@ -203,11 +208,13 @@ async function timeSteps(
     };
     const kernels = fused ? 'fused WebGPU kernels' : `tfjs kernels${refusal ? ` (${refusal})` : ''}`;
     const warmUpMs = await time(1);
-    if (backend === 'cpu') return { msPerStep: warmUpMs, warmUpMs, timedSteps: 0, detail: kernels };
+    if (backend === 'cpu') {
+      return { msPerStep: warmUpMs * (runConfig.batchSize / examples), warmUpMs, timedSteps: 0, examples, detail: kernels };
+    }
     const first = await time(1);
     const more = Math.max(0, Math.min(MAX_TIMED_STEPS - 1, Math.floor((sliceMs - warmUpMs - first) / first)));
     const rest = more > 0 ? await time(more) : 0;
-    return { msPerStep: (first + rest) / (1 + more), warmUpMs, timedSteps: 1 + more, detail: kernels };
+    return { msPerStep: (first + rest) / (1 + more), warmUpMs, timedSteps: 1 + more, examples, detail: kernels };
   } finally {
     fused?.dispose();
     ctx?.optimizer.dispose();
