@@ -1,7 +1,7 @@
 // Accessibility of the main page: axe-core in light and dark before and after a run, keyboard reach, a quiet live region.
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, expectBackend, test } from './fixtures';
+import { expect, useBackend, test } from './fixtures';
 
 /** axe's serious and critical findings against WCAG 2.1 A/AA, one line per rule with the elements it hit. */
 async function seriousViolations(page: Page): Promise<string[]> {
@@ -11,16 +11,33 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-async function expectCleanInBothSchemes(page: Page, when: string): Promise<void> {
+/** Pixels of the Loss chart's canvas in the page's text colour (--fg): its axis labels, drawn by uPlot. */
+function axisLabelPixels(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const fg = getComputedStyle(document.documentElement).getPropertyValue('--fg').trim();
+    const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(fg.slice(i, i + 2), 16));
+    const canvas = document.querySelector<HTMLCanvasElement>('[aria-label="Loss chart"] canvas')!;
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) + Math.abs(data[i + 1]! - g!) + Math.abs(data[i + 2]! - b!) < 30) count++;
+    }
+    return count;
+  });
+}
+
+/** axe in both schemes; with charts on the page, also that their axes are redrawn in each scheme's text colour. */
+async function expectCleanInBothSchemes(page: Page, when: string, charts = false): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
     expect(await seriousViolations(page), `${when}, ${colorScheme}`).toEqual([]);
+    if (charts) await expect.poll(() => axisLabelPixels(page), { message: `axis labels, ${colorScheme}` }).toBeGreaterThan(50);
   }
 }
 
 test('no serious axe violations in light and dark, before and after a run; the live region speaks only on phase changes', async ({ page, watch }) => {
   await page.goto('./');
-  await expectBackend(page, 'webgpu');
+  await useBackend(page, 'webgpu');
   await expectCleanInBothSchemes(page, 'before a run');
 
   // The visible progress line is rewritten every frame and must not be live; the announcements go to their own region.
@@ -52,13 +69,13 @@ test('no serious axe violations in light and dark, before and after a run; the l
   ]);
   expect(steps).toBeGreaterThan(announced.length * 4);
 
-  await expectCleanInBothSchemes(page, 'after a run');
+  await expectCleanInBothSchemes(page, 'after a run', true);
   expect(watch.consoleErrors).toEqual([]);
 });
 
 test('keyboard only: Tab reaches every control on the page', async ({ page, watch }) => {
   await page.goto('./');
-  await expectBackend(page, 'webgpu');
+  await useBackend(page, 'webgpu');
   // The advanced settings open from the keyboard, and their fields count too.
   await page.getByText('Advanced settings').focus();
   await page.keyboard.press('Enter');
