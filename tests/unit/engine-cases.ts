@@ -23,10 +23,13 @@ export function seededBatch(size: number, seed: number): { x: tf.Tensor4D; y: tf
   }));
 }
 
-/** max |a − b| / max |b|: the error relative to the tensor's scale, so tiny entries do not inflate it. */
-export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+/**
+ * max |a − b| / max(max |b|, floor): the error relative to the tensor's scale, so tiny entries do not inflate it; the
+ * floor is for tensors that are zero up to rounding (see `modelScale`).
+ */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>, floor = 0): number {
   let diff = 0;
-  let scale = 0;
+  let scale = floor;
   for (let i = 0; i < expected.length; i++) {
     diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
     scale = Math.max(scale, Math.abs(expected[i]!));
@@ -35,17 +38,34 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
 }
 
 /**
+ * A thousandth of the largest gradient entry of the model: the floor of `relativeError` for gradients that are zero
+ * up to rounding, e.g. β of a BatchNorm whose output reaches the loss only through linear layers into other
+ * BatchNorms (each BatchNorm's input gradient sums to zero per channel, so Σdy is exactly zero in real arithmetic).
+ */
+export function modelScale(gradients: ArrayLike<number>[]): number {
+  return 1e-3 * Math.max(...gradients.map((g) => Math.max(...Array.from(g, Math.abs))));
+}
+
+/**
  * tfjs's mean softmax cross-entropy (label smoothing ε as the trainer's loss) and its gradients for the model's
- * trainable variables, in their order.
+ * trainable variables, in their order, averaged over K micro-batches as the trainer accumulates them (with BatchNorm,
+ * each micro-batch normalises by its own statistics and updates the moving ones).
  */
 export async function autodiff(
-  model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, labelSmoothing = 0,
+  model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, labelSmoothing = 0, accumulation = 1,
 ): Promise<{ loss: number; gradients: Float32Array[] }> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { value, grads } = tf.variableGrads(
-    () => classificationLoss(y, model.apply(x, { training: true }) as tf.Tensor, labelSmoothing), variables);
-  const gradients = await Promise.all(variables.map((v) => grads[v.name]!.data() as Promise<Float32Array>));
-  const loss = (await value.data())[0]!;
-  tf.dispose([value, grads]);
-  return { loss, gradients };
+  const micro = x.shape[0]! / accumulation;
+  const sums = variables.map((v) => new Float32Array(v.size));
+  let loss = 0;
+  for (let k = 0; k < accumulation; k++) {
+    const [xs, ys] = [x.slice(k * micro, micro), y.slice(k * micro, micro)];
+    const { value, grads } = tf.variableGrads(
+      () => classificationLoss(ys, model.apply(xs, { training: true }) as tf.Tensor, labelSmoothing), variables);
+    const gradients = await Promise.all(variables.map((v) => grads[v.name]!.data() as Promise<Float32Array>));
+    gradients.forEach((g, i) => g.forEach((value, j) => { sums[i]![j]! += value / accumulation; }));
+    loss += (await value.data())[0]! / accumulation;
+    tf.dispose([value, grads, xs, ys]);
+  }
+  return { loss, gradients: sums };
 }

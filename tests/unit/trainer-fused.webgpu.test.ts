@@ -1,6 +1,7 @@
 /**
  * The trainer on the fused WebGPU engine against tfjs's kernels on Dawn: same seed, same first loss, close curves,
- * the engine's buffers in the true peak; a model it does not cover falls back to tfjs with the reason.
+ * the engine's buffers in the true peak, a BatchNorm model validated after syncToModel; a run it does not cover falls back
+ * to tfjs with the reason.
  */
 import * as tf from '../../src/core/tf';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,10 +25,12 @@ beforeAll(async () => {
 
 /** One run on a fresh backend (as the app's worker per run): its result, step events and the tensors it left. */
 async function train(
-  model: ModelName, engine: Engine, subsetFraction: number, stopAfterFirstStep = false,
+  model: ModelName, engine: Engine, subsetFraction: number, stopAfterFirstStep = false, overrides: Partial<RunConfig> = {},
 ): Promise<{ result: RunResult; steps: StepEvent[]; leaked: number }> {
   await freshWebGpuBackend();
-  const config: RunConfig = { ...defaultRunConfig(), model, engine, backend: 'webgpu', batchSize: 32, epochs: 1, subsetFraction };
+  const config: RunConfig = {
+    ...defaultRunConfig(), model, engine, backend: 'webgpu', batchSize: 32, epochs: 1, subsetFraction, ...overrides,
+  };
   const before = tf.memory().numTensors;
   const steps: StepEvent[] = [];
   const result = await runTraining(config, dataset, environment, {
@@ -71,12 +74,25 @@ describe('runTraining with the fused engine on Node WebGPU', () => {
     expect(fused.result.memory.leakedTensors).toBe(0);
   });
 
-  it('falls back to tfjs kernels with the reason for a model with BatchNorm, and still trains it', async () => {
-    // One step of 32, then stopped (validation and inference on SwiftShader would take most of a minute).
-    const { result, steps, leaked } = await train('mobilenet-v2-tiny', 'fused', 0.005, true);
+  it('validates a BatchNorm model trained fused as tfjs does: moving statistics synced, then recalibrated', { timeout: 900_000 }, async () => {
+    // 48 training images: 3 steps of 16 at K = 2 (BatchNorm's momentum adjusted for accumulation), then one validation.
+    const overrides = { batchSize: 16, accumulationSteps: 2, learningRateSchedule: 'warmup-cosine', labelSmoothing: 0.1 } as const;
+    const tfjs = await train('mobilenet-v2-tiny', 'tfjs', 0.006, false, overrides);
+    const fused = await train('mobilenet-v2-tiny', 'fused', 0.006, false, overrides);
+    expect(fused.result.status).toBe('done');
+    expect(fused.result.engine).toMatchObject({ requested: 'fused', ran: 'fused', reason: null });
+    expect(fused.steps.map((s) => s.step)).toEqual(tfjs.steps.map((s) => s.step));
+    expect(relative(fused.steps[0]!.loss, tfjs.steps[0]!.loss)).toBeLessThan(1e-4);
+    expect(relative(fused.result.accuracy.finalValLoss!, tfjs.result.accuracy.finalValLoss!)).toBeLessThan(2e-2);
+    expect(fused.leaked).toBe(0);
+  });
+
+  it('falls back to tfjs kernels with the reason for a precision it does not have, and still trains', async () => {
+    // One step of 32, then stopped.
+    const { result, steps, leaked } = await train('mlp', 'fused', 0.005, true, { precision: 'mixed-fp16' });
     expect(result.status).toBe('cancelled');
     expect(result.engine).toMatchObject({ requested: 'fused', ran: 'tfjs', stepTimeSource: 'per-step', dispatchesPerStep: null });
-    expect(result.engine!.reason).toMatch(/BatchNorm|layer/i);
+    expect(result.engine!.reason).toMatch(/fp32 only/);
     expect(steps.length).toBe(1);
     expect(Number.isFinite(steps[0]!.loss)).toBe(true);
     expect(leaked).toBe(0);

@@ -5,11 +5,12 @@
  */
 import * as tf from '../tf';
 import {
-  adam, convForward, convInputGrad, convWeightGrad, denseForward, denseInputGrad, denseWeightGrad, grid,
-  maxPoolBackward, maxPoolForward, MICRO_UNIFORM_BYTES, outputSize, softmaxCrossEntropy, STEP_UNIFORM_BYTES,
-  type GradientMask, type KernelSpec, type Source,
+  adam, addForward, batchNormBackward, batchNormForward, convForward, convInputGrad, convWeightGrad, denseForward,
+  denseInputGrad, denseWeightGrad, depthwiseForward, depthwiseInputGrad, depthwiseWeightGrad, globalAveragePoolForward,
+  grid, maxPoolBackward, maxPoolForward, MICRO_UNIFORM_BYTES, outputSize, passGradient, softmaxCrossEntropy,
+  STEP_UNIFORM_BYTES, type GradientTarget, type KernelSpec, type Source,
 } from './kernels';
-import { planOf, type LayerPlan, type Plan } from './plan';
+import { MODEL_INPUT, planOf, type LayerPlan, type ParameterSlot, type Plan } from './plan';
 import { activeWebGpuBackend, type WebGpuBackendInternals } from '../backend-internals';
 import { flushPendingReleases } from '../measure/webgpu-buffers';
 
@@ -65,34 +66,76 @@ interface Dispatch {
   bindGroups: GPUBindGroup[];
 }
 
-/** The kernels of one micro-batch's forward, loss and backward pass, in order. */
+/** A node's forward kernel; `source(j)` is where the output of node j (or the model input) is. */
+function forwardKernel(layer: LayerPlan, i: number, micro: number, source: (node: number) => Source): KernelSpec {
+  const [input] = layer.inputs.map(source) as [Source];
+  const output = `act${i}`;
+  switch (layer.kind) {
+    case 'conv2d': return convForward(layer, micro, input, output);
+    case 'depthwise': return depthwiseForward(layer, micro, input, output);
+    case 'dense': return denseForward(layer, micro, input, output);
+    case 'maxpool': return maxPoolForward(layer, micro, input.buffer, output);
+    case 'batchnorm': return batchNormForward(layer, micro, input.buffer, output, `saved${i}`);
+    case 'add': return addForward(layer, micro, input.buffer, source(layer.inputs[1]!).buffer, output);
+    case 'gap': return globalAveragePoolForward(layer, micro, input.buffer, output);
+  }
+}
+
+/**
+ * The kernels of one micro-batch's forward, loss and backward pass, in order. The backward visits the nodes in
+ * reverse: `grad${i}` holds the gradient of node i's pre-activation output, complete once every reader of that
+ * output has stored (the first) or added (the others) its share, masked by node i's activation.
+ */
 function microBatchKernels(plan: Plan, micro: number, accumulation: number, labelSmoothing: number): KernelSpec[] {
   const { layers } = plan;
-  const act = (i: number) => `act${i}`;
-  const grad = (i: number) => `grad${i}`;
-  const source = (i: number): Source => (i === 0 ? { buffer: 'x', batchInput: true } : { buffer: act(i - 1), batchInput: false });
-  const specs: KernelSpec[] = layers.map((layer, i) => {
-    if (layer.kind === 'conv2d') return convForward(layer, micro, source(i), act(i));
-    if (layer.kind === 'dense') return denseForward(layer, micro, source(i), act(i));
-    return maxPoolForward(layer, micro, source(i).buffer, act(i));
+  const last = layers.length - 1;
+  const source = (node: number): Source => (node === MODEL_INPUT ? { buffer: 'x', batchInput: true } : { buffer: `act${node}`, batchInput: false });
+  const specs = layers.map((layer, i) => forwardKernel(layer, i, micro, source));
+  specs.push(softmaxCrossEntropy(micro, plan.classes, accumulation, labelSmoothing, `act${last}`, `grad${last}`));
+  // A node's output needs a gradient when the node or one before it has weights.
+  const needsGrad: boolean[] = [];
+  layers.forEach((layer, i) => {
+    needsGrad[i] = ['conv2d', 'depthwise', 'dense', 'batchnorm'].includes(layer.kind) || layer.inputs.some((j) => j !== MODEL_INPUT && needsGrad[j]);
   });
-  specs.push(softmaxCrossEntropy(micro, plan.classes, accumulation, labelSmoothing, act(layers.length - 1), grad(layers.length - 1)));
-  const firstWeighted = layers.findIndex((layer) => layer.kind !== 'maxpool');
-  const reluMask = (i: number): GradientMask | null => {
-    const previous = layers[i - 1]!;
-    return previous.kind !== 'maxpool' && previous.activation !== 'linear' ? { buffer: act(i - 1), activation: previous.activation } : null;
+  const stored = new Set<number>();
+  /** Where node i's backward puts the gradient of input j: its buffer, mask and store, or null when none is needed. */
+  const target = (j: number): GradientTarget | null => {
+    if (j === MODEL_INPUT || !needsGrad[j]) return null;
+    const producer = layers[j]!;
+    const op = stored.has(j) ? '+=' : '=';
+    stored.add(j);
+    const mask = producer.activation === 'linear' ? null : { buffer: `act${j}`, activation: producer.activation };
+    return { gradIn: `grad${j}`, mask, op };
   };
-  for (let i = layers.length - 1; i >= firstWeighted; i--) {
+  for (let i = last; i >= 0; i--) {
     const layer = layers[i]!;
-    const wantInputGrad = i > firstWeighted;
-    if (layer.kind === 'conv2d') {
-      specs.push(convWeightGrad(layer, micro, source(i), grad(i)));
-      if (wantInputGrad) specs.push(convInputGrad(layer, micro, grad(i), grad(i - 1), reluMask(i)));
-    } else if (layer.kind === 'dense') {
-      specs.push(denseWeightGrad(layer, micro, source(i), grad(i)));
-      if (wantInputGrad) specs.push(denseInputGrad(layer, micro, grad(i), grad(i - 1), reluMask(i)));
-    } else if (wantInputGrad) {
-      specs.push(maxPoolBackward(layer, micro, act(i - 1), grad(i), grad(i - 1), reluMask(i) !== null));
+    if (!needsGrad[i]) continue;
+    const gradOut = `grad${i}`;
+    const input = source(layer.inputs[0]!);
+    if (layer.kind === 'add') {
+      for (const j of layer.inputs) {
+        const to = target(j);
+        if (to) specs.push(passGradient(`${layer.name} backward`, micro * outputSize(layer), layer.output.c, 1, gradOut, to.gradIn, to.mask, to.op));
+      }
+      continue;
+    }
+    if (layer.kind === 'conv2d') specs.push(convWeightGrad(layer, micro, input, gradOut));
+    if (layer.kind === 'depthwise') specs.push(depthwiseWeightGrad(layer, micro, input, gradOut));
+    if (layer.kind === 'dense') specs.push(denseWeightGrad(layer, micro, input, gradOut));
+    const to = target(layer.inputs[0]!);
+    if (layer.kind === 'batchnorm') {
+      specs.push(batchNormBackward(layer, micro, input.buffer, `saved${i}`, gradOut, to));
+      continue;
+    }
+    if (!to) continue;
+    const { gradIn, mask, op } = to;
+    if (layer.kind === 'conv2d') specs.push(convInputGrad(layer, micro, gradOut, gradIn, mask, op));
+    else if (layer.kind === 'depthwise') specs.push(depthwiseInputGrad(layer, micro, gradOut, gradIn, mask, op));
+    else if (layer.kind === 'dense') specs.push(denseInputGrad(layer, micro, gradOut, gradIn, mask, op));
+    else if (layer.kind === 'maxpool') specs.push(maxPoolBackward(layer, micro, input.buffer, gradOut, gradIn, mask, op));
+    else {
+      const pixels = layer.input.h * layer.input.w;
+      specs.push(passGradient(`${layer.name} backward`, micro * pixels * layer.input.c, layer.input.c, pixels, gradOut, gradIn, mask, op));
     }
   }
   return specs;
@@ -105,9 +148,11 @@ function storageSizes(plan: Plan, batch: number, micro: number): Map<string, num
     ['params', plan.parameterCount], ['grads', plan.parameterCount], ['adamM', plan.parameterCount],
     ['adamV', plan.parameterCount], ['metrics', METRIC_SLOTS * 2],
   ]);
+  if (plan.movingCount > 0) floats.set('moving', plan.movingCount);
   plan.layers.forEach((layer: LayerPlan, i) => {
     floats.set(`act${i}`, micro * outputSize(layer));
     floats.set(`grad${i}`, micro * outputSize(layer));
+    if (layer.kind === 'batchnorm') floats.set(`saved${i}`, 2 * layer.output.c);
   });
   return new Map([...floats].map(([name, count]) => [name, count * 4]));
 }
@@ -193,14 +238,20 @@ export class FusedEngine {
     return resource;
   }
 
-  /** Copies the model's current weights into the parameter buffer (the flat layout of plan.parameters). */
+  /** The flat buffers and their variables: parameters, and BatchNorm's moving statistics where the model has them. */
+  private get flatBuffers(): { name: string; slots: ParameterSlot[]; count: number }[] {
+    const { parameters, parameterCount, moving, movingCount } = this.plan;
+    return [{ name: 'params', slots: parameters, count: parameterCount }, { name: 'moving', slots: moving, count: movingCount }]
+      .filter(({ count }) => count > 0);
+  }
+
+  /** Copies the model's current weights (and moving statistics) into the flat buffers (the layout of the plan). */
   private loadFromModel(): void {
-    const sources = this.plan.parameters.map((slot) => ({ slot, buffer: this.gpuBufferOf(slot.variable.read()) }));
+    const copies = this.flatBuffers.flatMap(({ name, slots }) =>
+      slots.map((slot) => ({ slot, to: this.buffer(name), from: this.gpuBufferOf(slot.variable.read()) })));
     flushPendingReleases(this.backend); // tfjs's recorded commands run before ours
     const encoder = this.device.createCommandEncoder();
-    for (const { slot, buffer } of sources) {
-      encoder.copyBufferToBuffer(buffer, 0, this.buffer('params'), slot.offset * 4, slot.size * 4);
-    }
+    for (const { slot, to, from } of copies) encoder.copyBufferToBuffer(from, 0, to, slot.offset * 4, slot.size * 4);
     this.device.queue.submit([encoder.finish()]);
   }
 
@@ -255,7 +306,8 @@ export class FusedEngine {
 
   /**
    * The mean loss, accuracy and weight gradients (one array per plan.parameters entry) of one batch at the current
-   * weights, without an update: for checking the kernels against tfjs's autodiff. Waits for the GPU.
+   * weights, without an update (BatchNorm's moving statistics do move, as in tfjs's training-mode forward): for
+   * checking the kernels against tfjs's autodiff. Waits for the GPU.
    */
   async gradients(x: tf.Tensor, y: tf.Tensor): Promise<{ loss: number; accuracy: number; gradients: Float32Array[] }> {
     const encoder = this.encodeBatch(x, y, false);
@@ -401,15 +453,17 @@ export class FusedEngine {
     return this.collected.splice(0).sort((a, b) => a.step - b.step);
   }
 
-  /** Writes the trained weights back into the model's variables (for validation, inference, saving). */
+  /** Writes the trained weights and moving statistics back into the model's variables (for validation, inference, saving). */
   syncToModel(): void {
-    const all = tf.tensor({ buffer: this.buffer('params') }, [this.plan.parameterCount], 'float32');
-    for (const { variable, offset, size } of this.plan.parameters) {
-      tf.tidy(() => {
-        variable.write(all.slice(offset, size).reshape(variable.shape as number[]));
-      });
+    for (const { name, slots, count } of this.flatBuffers) {
+      const all = tf.tensor({ buffer: this.buffer(name) }, [count], 'float32');
+      for (const { variable, offset, size } of slots) {
+        tf.tidy(() => {
+          variable.write(all.slice(offset, size).reshape(variable.shape as number[]));
+        });
+      }
+      all.dispose();
     }
-    all.dispose();
   }
 
   /** Returns every buffer to tfjs's buffer manager; compiled pipelines stay cached for the device. */

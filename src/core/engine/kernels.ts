@@ -2,7 +2,9 @@
  * WGSL of the fused engine's kernels, one generator per kernel. Shapes and offsets are baked in as constants, so the
  * WGSL text itself is the pipeline cache key; every kernel uses 64-invocation workgroups on a 2-D grid (see `grid`).
  */
-import type { Activation, Conv2dPlan, DensePlan, LayerPlan, MaxPoolPlan, Shape3 } from './plan';
+import type {
+  Activation, AddPlan, BatchNormPlan, Conv2dPlan, DensePlan, DepthwisePlan, GlobalAveragePoolPlan, LayerPlan, MaxPoolPlan, Shape3,
+} from './plan';
 
 export const WORKGROUP = 64;
 const MAX_GROUPS_PER_DIMENSION = 65535;
@@ -50,6 +52,7 @@ function declare(bindings: [string, string][]): string {
 }
 
 function activate(value: string, activation: Activation, type = 'f32'): string {
+  if (activation === 'relu6') return `clamp(${value}, ${type}(0.0), ${type}(6.0))`;
   return activation === 'relu' ? `max(${value}, ${type}(0.0))` : value;
 }
 
@@ -73,12 +76,27 @@ function inputGradBindings(gradOut: string, gradIn: string, mask: GradientMask |
   return { declared, buffers };
 }
 
+/** How a kernel stores an input gradient: '=' from the first reader of a node's output, '+=' from the others. */
+export type GradientStore = '=' | '+=';
+
+/** Where a backward kernel puts an input's gradient. */
+export interface GradientTarget {
+  gradIn: string;
+  mask: GradientMask | null;
+  op: GradientStore;
+}
+
+/** WGSL: true where the activation whose output `array[at]` is passes gradients (tfjs: x > 0, and x ≤ 6 for relu6). */
+function open(array: string, at: string, activation: GradientMask['activation']): string {
+  return activation === 'relu' ? `${array}[${at}] > 0.0` : `${array}[${at}] > 0.0 && ${array}[${at}] < 6.0`;
+}
+
 /**
- * WGSL storing `value` as the input gradient at `at`, zero where the mask's activation was flat (so it is the
- * gradient of the producer's pre-activation).
+ * WGSL storing (or adding) `value` as the input gradient at `at`, zero where the mask's activation was flat (so it is
+ * the gradient of the producer's pre-activation).
  */
-function writeInputGrad(at: string, value: string, mask: GradientMask | null): string {
-  return `gradIn[${at}] = ${mask ? `select(0.0, ${value}, mask[${at}] > 0.0)` : value};`;
+function writeInputGrad(at: string, value: string, mask: GradientMask | null, op: GradientStore): string {
+  return `gradIn[${at}] ${op} ${mask ? `select(0.0, ${value}, ${open('mask', at, mask.activation)})` : value};`;
 }
 
 function groupsFor(invocations: number): number {
@@ -147,6 +165,11 @@ function decodeBlock([c, x, y]: [string, string, string], shape: Shape3, channel
   let n = pixel / ${(shape.w / columns) * shape.h}u;`;
 }
 
+/** The spec of a forward kernel that reads `source` and the parameters into `output`, `total` invocations. */
+function weightedForward(l: LayerPlan, source: Source, output: string, code: string, total: number): KernelSpec {
+  return { label: `${l.name} forward`, code, bindings: sourceBuffers(source, [source.buffer, 'params', output]), workgroups: groupsFor(total) };
+}
+
 /**
  * Convolution forward: each invocation computes a block of up to 4 neighbouring output columns × 4 output channels
  * (fewer loads per multiply-add; out-of-image taps are masked, not branched), bias and activation as the epilogue.
@@ -184,7 +207,7 @@ ${MAIN}
   let out = ((n * u32(OH) + u32(oy)) * u32(OW) + u32(ox)) * OC + co;
   ${columnsCode.map((p) => store('output', `out + ${p}u * OC`, channels, `(${activate(`acc${p}`, l.activation, type)})`)).join('\n  ')}
 }`;
-  return { label: `${l.name} forward`, code, bindings: sourceBuffers(source, [source.buffer, 'params', output]), workgroups: groupsFor(total) };
+  return weightedForward(l, source, output, code, total);
 }
 
 /** `width` floats of `array` from `at`, `stride` apart (a scalar or a vector). */
@@ -197,7 +220,9 @@ function loadStrided(array: string, at: string, stride: string, width: number): 
  * input columns × 4 input channels, the output gradients they contributed to (taps that hit no output are masked).
  * `mask` (the previous layer's output) turns it into the gradient of that layer's pre-activation.
  */
-export function convInputGrad(l: Conv2dPlan, batch: number, gradOut: string, gradIn: string, mask: GradientMask | null): KernelSpec {
+export function convInputGrad(
+  l: Conv2dPlan, batch: number, gradOut: string, gradIn: string, mask: GradientMask | null, op: GradientStore,
+): KernelSpec {
   const inputs = blockOf(l.input.c);
   const columns = blockOf(l.input.w);
   const type = vecType(inputs);
@@ -227,9 +252,29 @@ ${MAIN}
   }
   let at = ((n * u32(IH) + u32(iy)) * u32(IW) + u32(ix)) * IC + ci;
   ${columnsCode.flatMap((p) => lanes(inputs).map((k) =>
-    writeInputGrad(`at + ${p * l.input.c + k}u`, inputs === 1 ? `acc${p}` : `acc${p}[${k}]`, mask))).join('\n  ')}
+    writeInputGrad(`at + ${p * l.input.c + k}u`, inputs === 1 ? `acc${p}` : `acc${p}[${k}]`, mask, op))).join('\n  ')}
 }`;
   return { label: `${l.name} input gradient`, code, bindings: buffers, workgroups: groupsFor(total) };
+}
+
+/** Workgroup memory for `groupSum` of `values`, each a WGSL value of `type`. */
+function groupSumMemory(values: string[], type: string): string {
+  return values.map((v) => `var<workgroup> ${v}Part : array<${type}, ${WORKGROUP}>;`).join('\n');
+}
+
+/**
+ * WGSL summing each invocation's `values` over groups of `width` neighbouring invocations (`part`: its place in the
+ * group); afterwards `${value}Part[lid]` holds the group's sum at part 0 (with width WORKGROUP: `${value}Part[0]`).
+ */
+function groupSum(values: string[], width: number, part: string): string {
+  return `${values.map((v) => `${v}Part[lid] = ${v};`).join('\n  ')}
+  workgroupBarrier();
+  for (var half = ${width / 2}u; half > 0u; half = half / 2u) {
+    if (${part} < half) {
+      ${values.map((v) => `${v}Part[lid] += ${v}Part[lid + half];`).join('\n      ')}
+    }
+    workgroupBarrier();
+  }`;
 }
 
 /** Invocations a weight-gradient kernel aims for: enough workgroups to keep every core (or SM) busy. */
@@ -247,23 +292,16 @@ export function convWeightGrad(l: Conv2dPlan, batch: number, source: Source, gra
   const type = vecType(channels);
   const weightBlocks = l.kernelH * l.kernelW * (l.input.c / inputs) * (l.output.c / channels);
   const blocks = weightBlocks + (l.biasOffset === null ? 0 : l.output.c / channels);
-  let split = 1;
-  while (split < WORKGROUP && blocks * split < TARGET_INVOCATIONS) split *= 2;
+  const split = splitFor(blocks);
   const { offset, bindings } = sourceParts(source, [['input', 'read'], ['gradOut', 'read'], ['grads', 'read_write']]);
   const inputCode = lanes(inputs);
-  const reduce = split === 1 ? '' : `${inputCode.map((i) => `partial${i}[lid] = acc${i};`).join('\n  ')}
-  workgroupBarrier();
-  for (var half = ${split / 2}u; half > 0u; half = half / 2u) {
-    if (part < half) {
-      ${inputCode.map((i) => `partial${i}[lid] += partial${i}[lid + half];`).join('\n      ')}
-    }
-    workgroupBarrier();
-  }
-  ${inputCode.map((i) => `acc${i} = partial${i}[lid];`).join('\n  ')}`;
+  const sums = inputCode.map((i) => `acc${i}`);
+  const reduce = split === 1 ? '' : `${groupSum(sums, split, 'part')}
+  ${sums.map((v) => `${v} = ${v}Part[lid];`).join('\n  ')}`;
   const code = `${source.batchInput ? MICRO_STRUCT : ''}
 ${declare(bindings)}
 ${convConstants(l, batch)}
-${split === 1 ? '' : inputCode.map((i) => `var<workgroup> partial${i} : array<${type}, ${WORKGROUP}>;`).join('\n')}
+${split === 1 ? '' : groupSumMemory(sums, type)}
 ${MAIN}
   let block = index / ${split}u;
   let part = index % ${split}u;
@@ -336,9 +374,11 @@ ${MAIN}
 
 /**
  * Max-pooling backward: each input element takes the gradient of every window whose maximum it is (recomputed, with
- * tfjs's rule: the last maximum in row-major order wins), masked by the producing layer's relu when `relu`.
+ * tfjs's rule: the last maximum in row-major order wins), masked by the producing layer's activation.
  */
-export function maxPoolBackward(l: MaxPoolPlan, batch: number, input: string, gradOut: string, gradIn: string, relu: boolean): KernelSpec {
+export function maxPoolBackward(
+  l: MaxPoolPlan, batch: number, input: string, gradOut: string, gradIn: string, mask: GradientMask | null, op: GradientStore,
+): KernelSpec {
   const total = batch * l.input.h * l.input.w * l.input.c;
   const code = `${declare([['input', 'read'], ['gradOut', 'read'], ['gradIn', 'read_write']])}
 ${poolConstants(l, batch)}
@@ -351,7 +391,7 @@ ${MAIN}
   let n = pixel / u32(IW * IH);
   let image = n * u32(IH * IW) * C + c;
   var g = 0.0;
-  if (${relu ? 'input[index] > 0.0' : 'true'}) {
+  if (${mask ? open('input', 'index', mask.activation) : 'true'}) {
     for (var oy = max(0, (y - PH + SH) / SH); oy <= min(OH - 1, y / SH); oy++) {
       for (var ox = max(0, (x - PW + SW) / SW); ox <= min(OW - 1, x / SW); ox++) {
         var best = input[image + u32(oy * SH * IW + ox * SW) * C];
@@ -367,7 +407,7 @@ ${MAIN}
       }
     }
   }
-  gradIn[index] = g;
+  gradIn[index] ${op} g;
 }`;
   return { label: `${l.name} backward`, code, bindings: [input, gradOut, gradIn], workgroups: groupsFor(total) };
 }
@@ -397,11 +437,13 @@ ${MAIN}
   let result = ${activate('acc', l.activation, type)};
   ${store('output', 'n * U + j', units, 'result')}
 }`;
-  return { label: `${l.name} forward`, code, bindings: sourceBuffers(source, [source.buffer, 'params', output]), workgroups: groupsFor(total) };
+  return weightedForward(l, source, output, code, total);
 }
 
 /** Dense input gradient: each invocation computes up to 4 inputs of one example, dot products over 4 units at a time. */
-export function denseInputGrad(l: DensePlan, batch: number, gradOut: string, gradIn: string, mask: GradientMask | null): KernelSpec {
+export function denseInputGrad(
+  l: DensePlan, batch: number, gradOut: string, gradIn: string, mask: GradientMask | null, op: GradientStore,
+): KernelSpec {
   const inputs = blockOf(l.input.c);
   const units = blockOf(l.output.c);
   const total = batch * (l.input.c / inputs);
@@ -419,7 +461,7 @@ ${MAIN}
     ${inputCode.map((k) => `acc${k} += ${dot('grads', load('params', `WOFF + (i + ${k}u) * U + j`, units), units)};`).join('\n    ')}
   }
   let at = n * IN + i;
-  ${inputCode.map((k) => writeInputGrad(`at + ${k}u`, `acc${k}`, mask)).join('\n  ')}
+  ${inputCode.map((k) => writeInputGrad(`at + ${k}u`, `acc${k}`, mask, op)).join('\n  ')}
 }`;
   return { label: `${l.name} input gradient`, code, bindings: buffers, workgroups: groupsFor(total) };
 }
@@ -474,8 +516,7 @@ fn label(at : u32) -> f32 {
   let bits = labelBits[at];
   return select(bitcast<f32>(bits), f32(bitcast<i32>(bits)), step.integerLabels == 1u)${smoothing};
 }
-var<workgroup> lossPart : array<f32, ${WORKGROUP}>;
-var<workgroup> hitPart : array<f32, ${WORKGROUP}>;
+${groupSumMemory(['loss', 'hits'], 'f32')}
 ${MAIN}
   var loss = 0.0;
   var hits = 0.0;
@@ -500,16 +541,10 @@ ${MAIN}
     }
     hits += select(0.0, 1.0, predicted == actual);
   }
-  lossPart[lid] = loss;
-  hitPart[lid] = hits;
-  workgroupBarrier();
-  for (var half = ${WORKGROUP / 2}u; half > 0u; half = half / 2u) {
-    if (lid < half) { lossPart[lid] += lossPart[lid + half]; hitPart[lid] += hitPart[lid + half]; }
-    workgroupBarrier();
-  }
+  ${groupSum(['loss', 'hits'], WORKGROUP, 'lid')}
   if (lid == 0u) {
     let at = step.slot * 2u;
-    let share = vec2f(lossPart[0], hitPart[0]) / ${batch * accumulation}.0;
+    let share = vec2f(lossPart[0], hitsPart[0]) / ${batch * accumulation}.0;
     if (micro.first == 1u) {
       metrics[at] = share.x;
       metrics[at + 1u] = share.y;
@@ -543,6 +578,267 @@ ${MAIN}
   grads[index] = 0.0;
 }`;
   return { label: 'adam', code, bindings: ['params', 'grads', 'adamM', 'adamV', 'step'], workgroups: groupsFor(parameters) };
+}
+
+function depthwiseConstants(l: DepthwisePlan, batch: number): string {
+  return `const N = ${batch}u; const IH = ${l.input.h}; const IW = ${l.input.w}; const C = ${l.input.c}u;
+const OH = ${l.output.h}; const OW = ${l.output.w}; const KH = ${l.kernelH}; const KW = ${l.kernelW};
+const SH = ${l.strideH}; const SW = ${l.strideW}; const PT = ${l.padTop}; const PL = ${l.padLeft}; const WOFF = ${l.kernelOffset}u;`;
+}
+
+/** Depthwise convolution forward: each invocation computes up to 4 channels of one output pixel, activation as the epilogue. */
+export function depthwiseForward(l: DepthwisePlan, batch: number, source: Source, output: string): KernelSpec {
+  const channels = blockOf(l.input.c);
+  const type = vecType(channels);
+  const total = batch * l.output.h * l.output.w * (l.output.c / channels);
+  const { offset, bindings } = sourceParts(source, [['input', 'read'], ['params', 'read'], ['output', 'read_write']]);
+  const code = `${source.batchInput ? MICRO_STRUCT : ''}
+${declare(bindings)}
+${depthwiseConstants(l, batch)}
+${MAIN}
+  if (index >= ${total}u) { return; }
+  ${decodeBlock(['c', 'ox', 'oy'], l.output, channels, 1)}
+  let image = ${offset} + n * u32(IH * IW) * C + c;
+  var acc = ${type}(0.0);
+  for (var ky = 0; ky < KH; ky++) {
+    let iy = oy * SH + ky - PT;
+    if (iy < 0 || iy >= IH) { continue; }
+    for (var kx = 0; kx < KW; kx++) {
+      let ix = ox * SW + kx - PL;
+      if (ix < 0 || ix >= IW) { continue; }
+      acc += ${load('input', 'image + u32(iy * IW + ix) * C', channels)} * ${load('params', 'WOFF + u32(ky * KW + kx) * C + c', channels)};
+    }
+  }
+  let result = ${activate('acc', l.activation, type)};
+  ${store('output', `pixel * C + c`, channels, 'result')}
+}`;
+  return weightedForward(l, source, output, code, total);
+}
+
+/** Depthwise input gradient: each invocation gathers, for up to 4 channels of one input pixel, the taps that read it. */
+export function depthwiseInputGrad(
+  l: DepthwisePlan, batch: number, gradOut: string, gradIn: string, mask: GradientMask | null, op: GradientStore,
+): KernelSpec {
+  const channels = blockOf(l.input.c);
+  const type = vecType(channels);
+  const total = batch * l.input.h * l.input.w * (l.input.c / channels);
+  const { declared, buffers } = inputGradBindings(gradOut, gradIn, mask);
+  const code = `${declare(declared)}
+${depthwiseConstants(l, batch)}
+${MAIN}
+  if (index >= ${total}u) { return; }
+  ${decodeBlock(['c', 'ix', 'iy'], l.input, channels, 1)}
+  var acc = ${type}(0.0);
+  for (var ky = 0; ky < KH; ky++) {
+    let ty = iy + PT - ky;
+    if (ty < 0 || ty % SH != 0 || ty / SH >= OH) { continue; }
+    for (var kx = 0; kx < KW; kx++) {
+      let tx = ix + PL - kx;
+      if (tx < 0 || tx % SW != 0 || tx / SW >= OW) { continue; }
+      let g = ((n * u32(OH) + u32(ty / SH)) * u32(OW) + u32(tx / SW)) * C + c;
+      acc += ${load('gradOut', 'g', channels)} * ${load('params', 'WOFF + u32(ky * KW + kx) * C + c', channels)};
+    }
+  }
+  let at = pixel * C + c;
+  ${lanes(channels).map((k) => writeInputGrad(`at + ${k}u`, channels === 1 ? 'acc' : `acc[${k}]`, mask, op)).join('\n  ')}
+}`;
+  return { label: `${l.name} input gradient`, code, bindings: buffers, workgroups: groupsFor(total) };
+}
+
+/** The split of a weight-gradient block's sum over invocations: grows until the dispatch has TARGET_INVOCATIONS. */
+function splitFor(blocks: number): number {
+  let split = 1;
+  while (split < WORKGROUP && blocks * split < TARGET_INVOCATIONS) split *= 2;
+  return split;
+}
+
+/**
+ * Depthwise kernel gradient, added into the gradient buffer: each block of up to 4 channels of one tap is summed over
+ * the batch's output rows by `split` invocations, reduced in workgroup memory (as convWeightGrad).
+ */
+export function depthwiseWeightGrad(l: DepthwisePlan, batch: number, source: Source, gradOut: string): KernelSpec {
+  const channels = blockOf(l.input.c);
+  const type = vecType(channels);
+  const blocks = l.kernelH * l.kernelW * (l.input.c / channels);
+  const split = splitFor(blocks);
+  const { offset, bindings } = sourceParts(source, [['input', 'read'], ['gradOut', 'read'], ['grads', 'read_write']]);
+  const code = `${source.batchInput ? MICRO_STRUCT : ''}
+${declare(bindings)}
+${depthwiseConstants(l, batch)}
+${split === 1 ? '' : groupSumMemory(['acc'], type)}
+${MAIN}
+  let block = index / ${split}u;
+  let part = index % ${split}u;
+  let c = (block % ${l.input.c / channels}u) * ${channels}u;
+  let tap = block / ${l.input.c / channels}u;
+  let kx = i32(tap % u32(KW));
+  let ky = i32(tap / u32(KW));
+  var acc = ${type}(0.0);
+  if (block < ${blocks}u) {
+    for (var row = part; row < N * u32(OH); row += ${split}u) {
+      let iy = i32(row % u32(OH)) * SH + ky - PT;
+      if (iy < 0 || iy >= IH) { continue; }
+      let image = ${offset} + ((row / u32(OH)) * u32(IH) + u32(iy)) * u32(IW) * C + c;
+      for (var ox = 0; ox < OW; ox++) {
+        let ix = ox * SW + kx - PL;
+        if (ix < 0 || ix >= IW) { continue; }
+        acc += ${load('input', 'image + u32(ix) * C', channels)} * ${load('gradOut', '(row * u32(OW) + u32(ox)) * C + c', channels)};
+      }
+    }
+  }
+  ${split === 1 ? '' : `${groupSum(['acc'], split, 'part')}
+  acc = accPart[lid];`}
+  if (part == 0u && block < ${blocks}u) {
+    ${store('grads', 'WOFF + tap * C + c', channels, 'acc', '+=')}
+  }
+}`;
+  return {
+    label: `${l.name} weight gradient`, code, bindings: sourceBuffers(source, [source.buffer, gradOut, 'grads']),
+    workgroups: groupsFor(blocks * split),
+  };
+}
+
+function batchNormConstants(l: BatchNormPlan, batch: number): string {
+  return `const M = ${batch * l.input.h * l.input.w}u; const C = ${l.input.c}u; const GAMMA = ${l.gammaOffset}u; const BETA = ${l.betaOffset}u;`;
+}
+
+/** WGSL: a loop of the workgroup's invocations over the M values of channel `c` (NHWC), `at` each one's index. */
+const CHANNEL_LOOP = 'for (var p = lid; p < M; p += ' + WORKGROUP + 'u) {\n    let at = p * C + c;';
+
+/**
+ * BatchNorm in training mode and its activation, one workgroup per channel: the batch mean, then the (biased)
+ * variance from it, as tf.moments; the output (x − mean)·γ/√(var + ε) + β; the mean and 1/√(var + ε) saved for the
+ * backward; and tfjs-layers' moving-average update, moving − (moving − batch)·(1 − momentum), once per micro-batch.
+ */
+export function batchNormForward(l: BatchNormPlan, batch: number, input: string, output: string, saved: string): KernelSpec {
+  const decay = Math.fround(1 - l.momentum);
+  const code = `${declare([['input', 'read'], ['params', 'read'], ['output', 'read_write'], ['saved', 'read_write'], ['moving', 'read_write']])}
+${batchNormConstants(l, batch)}
+${groupSumMemory(['sum'], 'f32')}
+${MAIN}
+  let c = group;
+  var sum = 0.0;
+  ${CHANNEL_LOOP}
+    sum += input[at];
+  }
+  ${groupSum(['sum'], WORKGROUP, 'lid')}
+  let mean = sumPart[0] / f32(M);
+  workgroupBarrier();
+  sum = 0.0;
+  ${CHANNEL_LOOP}
+    let d = input[at] - mean;
+    sum += d * d;
+  }
+  ${groupSum(['sum'], WORKGROUP, 'lid')}
+  let variance = sumPart[0] / f32(M);
+  let inv = inverseSqrt(variance + ${Math.fround(l.epsilon)});
+  let scale = inv * params[GAMMA + c];
+  let beta = params[BETA + c];
+  ${CHANNEL_LOOP}
+    output[at] = ${activate('(input[at] - mean) * scale + beta', l.activation)};
+  }
+  if (lid == 0u) {
+    saved[2u * c] = mean;
+    saved[2u * c + 1u] = inv;
+    moving[${l.movingMeanOffset}u + c] -= (moving[${l.movingMeanOffset}u + c] - mean) * ${decay};
+    moving[${l.movingVarianceOffset}u + c] -= (moving[${l.movingVarianceOffset}u + c] - variance) * ${decay};
+  }
+}`;
+  return { label: `${l.name} forward`, code, bindings: [input, 'params', output, saved, 'moving'], workgroups: l.input.c };
+}
+
+/**
+ * BatchNorm backward through the batch statistics, one workgroup per channel: with dy the gradient of its
+ * pre-activation output and x̂ the normalised input, dβ = Σdy and dγ = Σdy·x̂ are added into the gradient buffer, and
+ * dx = γ/√(var + ε)·(dy − Σdy/M − x̂·Σdy·x̂/M).
+ */
+export function batchNormBackward(
+  l: BatchNormPlan, batch: number, input: string, saved: string, gradOut: string, to: GradientTarget | null,
+): KernelSpec {
+  const declared: [string, string][] = [['input', 'read'], ['saved', 'read'], ['params', 'read'], ['gradOut', 'read'], ['grads', 'read_write']];
+  const buffers = [input, saved, 'params', gradOut, 'grads'];
+  if (to) {
+    declared.push(['gradIn', 'read_write']);
+    buffers.push(to.gradIn);
+  }
+  if (to?.mask) {
+    declared.push(['mask', 'read']);
+    buffers.push(to.mask.buffer);
+  }
+  const code = `${declare(declared)}
+${batchNormConstants(l, batch)}
+${groupSumMemory(['dBeta', 'dGamma'], 'f32')}
+${MAIN}
+  let c = group;
+  let mean = saved[2u * c];
+  let inv = saved[2u * c + 1u];
+  var dBeta = 0.0;
+  var dGamma = 0.0;
+  ${CHANNEL_LOOP}
+    let dy = gradOut[at];
+    dBeta += dy;
+    dGamma += dy * ((input[at] - mean) * inv);
+  }
+  ${groupSum(['dBeta', 'dGamma'], WORKGROUP, 'lid')}
+  let sumDy = dBetaPart[0];
+  let sumDyX = dGammaPart[0];
+  if (lid == 0u) {
+    grads[GAMMA + c] += sumDyX;
+    grads[BETA + c] += sumDy;
+  }
+  ${to ? `let k = params[GAMMA + c] * inv;
+  ${CHANNEL_LOOP}
+    let dx = k * (gradOut[at] - sumDy / f32(M) - ((input[at] - mean) * inv) * (sumDyX / f32(M)));
+    ${writeInputGrad('at', 'dx', to.mask, to.op)}
+  }` : ''}
+}`;
+  return { label: `${l.name} backward`, code, bindings: buffers, workgroups: l.input.c };
+}
+
+/** Residual add and its activation, elementwise. */
+export function addForward(l: AddPlan, batch: number, a: string, b: string, output: string): KernelSpec {
+  const total = batch * outputSize(l);
+  const code = `${declare([['a', 'read'], ['b', 'read'], ['output', 'read_write']])}
+${MAIN}
+  if (index >= ${total}u) { return; }
+  output[index] = ${activate('a[index] + b[index]', l.activation)};
+}`;
+  return { label: `${l.name} forward`, code, bindings: [a, b, output], workgroups: groupsFor(total) };
+}
+
+/**
+ * The gradient of a node's output passed on to one of its inputs, elementwise (an Add's backward, one per input),
+ * or spread evenly over the `spread` pixels a global average pool read.
+ */
+export function passGradient(
+  label: string, elements: number, channels: number, spread: number, gradOut: string, gradIn: string, mask: GradientMask | null,
+  op: GradientStore,
+): KernelSpec {
+  const declared: [string, string][] = [['gradOut', 'read'], ['gradIn', 'read_write']];
+  if (mask) declared.push(['mask', 'read']);
+  const value = spread === 1 ? 'gradOut[index]' : `gradOut[(index / ${spread * channels}u) * ${channels}u + index % ${channels}u] / ${spread}.0`;
+  const code = `${declare(declared)}
+${MAIN}
+  if (index >= ${elements}u) { return; }
+  ${writeInputGrad('index', value, mask, op)}
+}`;
+  return { label, code, bindings: mask ? [gradOut, gradIn, mask.buffer] : [gradOut, gradIn], workgroups: groupsFor(elements) };
+}
+
+/** Global average pooling forward: each invocation averages one channel of one example over its pixels (tf.mean). */
+export function globalAveragePoolForward(l: GlobalAveragePoolPlan, batch: number, input: string, output: string): KernelSpec {
+  const pixels = l.input.h * l.input.w;
+  const channels = l.input.c;
+  const total = batch * channels;
+  const code = `${declare([['input', 'read'], ['output', 'read_write']])}
+${MAIN}
+  if (index >= ${total}u) { return; }
+  let first = (index / ${channels}u) * ${pixels * channels}u + index % ${channels}u;
+  var sum = 0.0;
+  for (var p = 0u; p < ${pixels}u; p++) { sum += input[first + p * ${channels}u]; }
+  output[index] = sum / ${pixels}.0;
+}`;
+  return { label: `${l.name} forward`, code, bindings: [input, output], workgroups: groupsFor(total) };
 }
 
 /** The layer's output size per example. */
