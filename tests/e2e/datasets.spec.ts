@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, expectBackend, test } from './fixtures';
+import { expect, useBackend, test } from './fixtures';
 import { classPicture, corruptPng, hugePngHeader } from './image-files';
 
 /**
@@ -88,7 +88,7 @@ test('imports a folder with broken files, keeps it across a reload and trains on
     await expect(cached).toContainText('32×32×3');
     await expect(cached).toContainText(/\d+ KiB/);
 
-    await expectBackend(page, 'webgpu');
+    await useBackend(page, 'webgpu');
     await page.getByRole('button', { name: 'Use shapes-folder for the next run' }).click();
     await expect(page.getByLabel('Dataset', { exact: true })).toHaveValue(/^user:[0-9a-f]{16}$/);
     await expect(page.getByLabel('Dataset', { exact: true }).locator('option:checked')).toHaveText('shapes-folder (imported)');
@@ -130,7 +130,7 @@ test('a folder holding a single class is refused with a message saying what to c
 
 test('trains on the generated synthetic-shapes dataset', async ({ page, watch }) => {
   await page.goto('./');
-  await expectBackend(page, 'webgpu');
+  await useBackend(page, 'webgpu');
   await page.getByLabel('Dataset', { exact: true }).selectOption('synthetic-shapes');
   await page.getByLabel('Model', { exact: true }).selectOption('mlp');
   await page.getByLabel('Subset fraction', { exact: true }).fill('0.1');

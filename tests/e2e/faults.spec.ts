@@ -1,5 +1,5 @@
 import type { Page, Worker } from '@playwright/test';
-import { expect, expectBackend, test } from './fixtures';
+import { expect, useBackend, test } from './fixtures';
 
 /** The training worker of the run in progress (each run has its own). */
 async function trainingWorker(page: Page): Promise<Worker> {
@@ -25,7 +25,7 @@ async function onNextGpuCommand(worker: Worker, fault: 'destroy-device' | 'out-o
 
 test('a sweep survives a lost GPU device, an out-of-memory error and a crashed worker, keeping every result', async ({ page, watch }) => {
   await page.goto('./');
-  await expectBackend(page, 'webgpu');
+  await useBackend(page, 'webgpu');
   await page.getByRole('checkbox', { name: 'cnn-small' }).uncheck();
   await page.getByRole('checkbox', { name: 'mobilenet-v2-tiny' }).uncheck();
   await page.getByLabel('Batch size values').fill('16, 32, 64, 128');

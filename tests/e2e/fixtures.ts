@@ -30,3 +30,12 @@ export { expect };
 export async function expectBackend(page: Page, backend: string): Promise<void> {
   await expect(page.getByTestId('backend-name')).toHaveText(backend, { timeout: 30_000 });
 }
+
+/**
+ * Waits for the page to find `backend`, then picks it by hand: `auto` measures every backend before a run and may
+ * choose another one on a loaded machine, which would change what a test of WebGPU figures measures.
+ */
+export async function useBackend(page: Page, backend: string): Promise<void> {
+  await expectBackend(page, backend);
+  await page.getByLabel('Backend', { exact: true }).selectOption(backend);
+}

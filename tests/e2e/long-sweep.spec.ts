@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { startMainThreadTrace, summariseMainThread } from '../../scripts/main-thread-trace.mjs';
-import { expect, expectBackend, test } from './fixtures';
+import { expect, useBackend, test } from './fixtures';
 
 /** Durations (ms) of the app's own work per task, by User Timing measure name (`app:…`, src/state/task-timing.ts). */
 type AppWork = Record<string, number[]>;
@@ -48,7 +48,7 @@ test('a 50-configuration sweep runs to the end: no leaked tensors, stable heap, 
     }).observe({ type: 'measure' });
   });
   await page.goto('./');
-  await expectBackend(page, 'webgpu');
+  await useBackend(page, 'webgpu');
   // mlp on 2 % of MNIST (160 training images), 25 batch sizes × 2 accumulation steps = 50 runs of a few steps each.
   await page.getByLabel('Subset fraction', { exact: true }).fill('0.02');
   await page.getByRole('checkbox', { name: 'cnn-small' }).uncheck();

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, expectBackend, test } from './fixtures';
+import { expect, useBackend, test } from './fixtures';
 import { corruptPng, encodePng } from './image-files';
 
 /** Drops a file on an element the way a browser does (a drop event whose DataTransfer holds the file). */
@@ -24,7 +24,7 @@ async function probabilitySum(page: Page): Promise<number> {
 test('after an MNIST run: confusion matrix, mistakes, and trying the model on a drawing and on files', async ({ page, watch }) => {
   test.setTimeout(240_000);
   await page.goto('./');
-  await expectBackend(page, 'webgpu');
+  await useBackend(page, 'webgpu');
   await page.getByLabel('Model', { exact: true }).selectOption('mlp');
   await page.getByLabel('Subset fraction', { exact: true }).fill('0.1');
   await page.getByLabel('Epochs', { exact: true }).fill('1');

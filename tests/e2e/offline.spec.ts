@@ -1,5 +1,5 @@
 import { preview, type PreviewServer } from 'vite';
-import { expect, expectBackend, test as base } from './fixtures';
+import { expect, useBackend, test as base } from './fixtures';
 
 // This test serves the build itself so that it can stop the server: Chromium's offline emulation does not reach a
 // service worker's own fetches (microsoft/playwright#2311), so only a server that is gone proves that the offline reload
@@ -33,7 +33,7 @@ async function listCaches(): Promise<Record<string, string[]>> {
 
 test('after one visit the app reloads with no server and trains MNIST from the service worker caches', async ({ page, context, appServer, watch }) => {
   await page.goto('./');
-  await expectBackend(page, 'webgpu');
+  await useBackend(page, 'webgpu');
   // The service worker registers after `load`, caches the app and MNIST on install, then takes this page over.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 60_000 });
 
@@ -57,7 +57,7 @@ test('after one visit the app reloads with no server and trains MNIST from the s
   await appServer.close();
   const reloaded = await page.reload();
   expect(reloaded?.fromServiceWorker()).toBe(true);
-  await expectBackend(page, 'webgpu');
+  await useBackend(page, 'webgpu');
   await page.getByLabel('Model', { exact: true }).selectOption('mlp');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('run-status')).toHaveText(/^Finished/, { timeout: 120_000 });

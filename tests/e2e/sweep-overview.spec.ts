@@ -1,10 +1,10 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, expectBackend, test } from './fixtures';
+import { expect, useBackend, test } from './fixtures';
 
 test('a 2-run sweep shows its progress, then one validation curve per run and memory bars with their figures', async ({ page, watch }) => {
   test.setTimeout(240_000);
   await page.goto('./');
-  await expectBackend(page, 'webgpu');
+  await useBackend(page, 'webgpu');
   // mlp at batch 16 and 32 on 2 % of MNIST (160 training images), two epochs: a few seconds per run.
   await page.getByLabel('Subset fraction', { exact: true }).fill('0.02');
   await page.getByLabel('Epochs', { exact: true }).fill('2');

@@ -1,4 +1,4 @@
-import { expect, expectBackend, test, type PageWatch } from './fixtures';
+import { expect, useBackend, test, type PageWatch } from './fixtures';
 import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
@@ -16,7 +16,7 @@ const ONLY = (label: string) => ({
 
 test('a 2×2 sweep fills the matrix live, a cancelled run leaves the others intact, and weights reorder the ranking', async ({ page, watch }: { page: Page; watch: PageWatch }) => {
   await page.goto('./');
-  await expectBackend(page, 'webgpu');
+  await useBackend(page, 'webgpu');
   // {mlp, cnn-small} × accumulation {1, 2} at batch 32, on 10 % of MNIST for one epoch (the run panel's defaults).
   await page.getByRole('checkbox', { name: 'mobilenet-v2-tiny' }).uncheck();
   await page.getByLabel('Accumulation steps values').fill('1, 2');

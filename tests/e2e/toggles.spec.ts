@@ -1,10 +1,10 @@
-import { expect, expectBackend, test } from './fixtures';
+import { expect, useBackend, test } from './fixtures';
 
 test('mobilenet-v2-tiny with 4 accumulation steps and mixed fp16 trains MNIST past 50 % on WebGPU', async ({ page, watch }) => {
   // 25 optimizer steps of 4 micro-batches (10 % of MNIST, one epoch): several seconds each on the software adapter.
   test.setTimeout(600_000);
   await page.goto('./');
-  await expectBackend(page, 'webgpu');
+  await useBackend(page, 'webgpu');
   await page.getByLabel('Model', { exact: true }).selectOption('mobilenet-v2-tiny');
   await page.getByLabel('Accumulation steps', { exact: true }).fill('4');
   await page.getByLabel('Precision', { exact: true }).selectOption('mixed-fp16');
