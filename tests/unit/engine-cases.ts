@@ -43,7 +43,9 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
  * BatchNorms (each BatchNorm's input gradient sums to zero per channel, so Σdy is exactly zero in real arithmetic).
  */
 export function modelScale(gradients: ArrayLike<number>[]): number {
-  return 1e-3 * Math.max(...gradients.map((g) => Math.max(...Array.from(g, Math.abs))));
+  let largest = 0;
+  for (const g of gradients) for (let i = 0; i < g.length; i++) largest = Math.max(largest, Math.abs(g[i]!));
+  return 1e-3 * largest;
 }
 
 /**

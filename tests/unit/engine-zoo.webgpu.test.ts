@@ -3,7 +3,7 @@
  * short: loss and every weight gradient against tfjs's autodiff at K = 1 (batch 8) and K = 4 (batch 32: micro-batches
  * of 8, so the same compiled programs), each micro-batch normalised by its own statistics as the trainer does (errors
  * relative to each tensor's scale, at least a thousandth of the model's largest gradient: `modelScale`); the
- * moving statistics after two Adam steps against tfjs-layers'; every buffer and tensor returned.
+ * moving statistics after two batches (4 micro-batches) against tfjs-layers'; every buffer and tensor returned.
  */
 import * as tf from '../../src/core/tf';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -19,8 +19,6 @@ import { autodiff, CLASSES, modelScale, relativeError } from './engine-cases';
 const MICRO = 8;
 const SIZE = 12;
 const TOLERANCE = 1e-4;
-/** Moving statistics after Adam steps: the weights they are computed under differ in their last bits. */
-const MOVING_TOLERANCE = 1e-4;
 const LIMIT = 600_000;
 
 beforeAll(async () => {
@@ -36,23 +34,6 @@ function batchOf(size: number, seed: number): { x: tf.Tensor; y: tf.Tensor } {
     x: tf.randomUniform([size, SIZE, SIZE, 1], 0, 1, 'float32', seed),
     y: tf.oneHot(tf.randomUniform([size], 0, CLASSES, 'int32', seed + 1) as tf.Tensor1D, CLASSES).toFloat(),
   }));
-}
-
-/** The trainer's accumulated step on tfjs's kernels: K micro-batches' gradients averaged, one Adam update. */
-function tfjsStep(model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Tensor, y: tf.Tensor, k: number): void {
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const grads = tf.tidy(() => {
-    let summed: tf.NamedTensorMap = {};
-    for (let i = 0; i < k; i++) {
-      const [xs, ys] = [x.slice(i * MICRO, MICRO), y.slice(i * MICRO, MICRO)];
-      const { grads: micro } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar, variables);
-      summed = i === 0 ? micro : Object.fromEntries(Object.keys(micro).map((n) => [n, tf.add(summed[n]!, micro[n]!)]));
-    }
-    return Object.fromEntries(Object.keys(summed).map((n) => [n, tf.div(summed[n]!, k)]));
-  });
-  optimizer.applyGradients(grads);
-  tf.dispose(grads);
 }
 
 async function movingStatistics(model: tf.LayersModel): Promise<Float32Array[]> {
@@ -82,21 +63,24 @@ describe.each(['resnet-mini', 'mobilenet-v2-tiny', 'efficientnet-lite-tiny'] as 
     model.dispose();
   });
 
-  it('moves the BatchNorm statistics as tfjs-layers does over 2 Adam steps at K = 2, and returns every buffer', { timeout: LIMIT }, async () => {
+  it('moves the BatchNorm statistics as tfjs-layers does over 2 batches at K = 2, and returns every buffer', { timeout: LIMIT }, async () => {
+    // Forward and backward passes without weight updates: after Adam steps, β of the BatchNorms whose gradient is zero
+    // up to rounding (see modelScale) would move by ±lr on either side from noise and take the statistics after it along.
     const [fusedModel, tfjsModel] = [zooModel(name), zooModel(name)];
     const batches = [0, 1].map((i) => batchOf(2 * MICRO, 40 + i));
-    const optimizer: tf.Optimizer = tf.train.adam(1e-3);
-    for (const { x, y } of batches) tfjsStep(tfjsModel, optimizer, x, y, 2);
+    for (const { x, y } of batches) await autodiff(tfjsModel, x, y, 0, 2);
     const initial = await movingStatistics(fusedModel);
-    tf.dispose(fusedModel.weights.map((w) => tf.add(w.read(), 0))); // the weights are on the GPU before the instrument starts …
+    const options = { batchSize: 2 * MICRO, accumulationSteps: 2, learningRate: 1e-3 };
+    // A first engine puts every variable on the GPU before the instrument starts (tfjs keeps small ones on the CPU
+    // until then) …
+    new FusedEngine(fusedModel, options).dispose();
     flushPendingReleases(); // … and nothing disposed is still held by tfjs's deferred release
     const tensors = tf.memory().numTensors;
     const instrument = createMemoryInstrument();
     instrument.start();
-    const engine = new FusedEngine(fusedModel, { batchSize: 2 * MICRO, accumulationSteps: 2, learningRate: 1e-3 });
+    const engine = new FusedEngine(fusedModel, options);
     await engine.compile();
-    for (const { x, y } of batches) engine.step(x, y);
-    expect((await engine.readMetrics()).map((m) => m.step)).toEqual([1, 2]);
+    for (const { x, y } of batches) await engine.gradients(x, y);
     engine.syncToModel();
     engine.dispose();
     flushPendingReleases(); // the variables syncToModel replaced are released at tfjs's next submit
@@ -104,14 +88,17 @@ describe.each(['resnet-mini', 'mobilenet-v2-tiny', 'efficientnet-lite-tiny'] as 
     expect(instrument.snapshot().currentBytes).toBe(instrument.snapshot().baselineBytes);
     instrument.stop();
     const [fused, reference] = [await movingStatistics(fusedModel), await movingStatistics(tfjsModel)];
-    const errors = fused.map((values, i) => relativeError(values, reference[i]!));
-    console.info(`[measure] ${name} moving statistics after 2 steps at K = 2: ${errors.length} tensors, largest error ` +
+    // A BatchNorm after a 1×1 convolution of a linear BatchNorm's output has a batch mean of zero in exact arithmetic
+    // (that output's mean is β = 0): rounding noise on both sides, so the floor as for gradients.
+    const floor = modelScale(reference);
+    const errors = fused.map((values, i) => relativeError(values, reference[i]!, floor));
+    console.info(`[measure] ${name} moving statistics after 2 batches at K = 2: ${errors.length} tensors, largest error ` +
       `${Math.max(...errors).toExponential(1)}`);
     expect(errors.length).toBeGreaterThan(0);
-    errors.forEach((error, i) => expect(error, `moving statistic ${i}`).toBeLessThan(MOVING_TOLERANCE));
-    // They moved from their initial zeros and ones (4 updates at momentum 0.9).
-    fused.forEach((values, i) => expect(relativeError(values, initial[i]!), `moving statistic ${i}`).toBeGreaterThan(1e-3));
-    optimizer.dispose();
+    errors.forEach((error, i) => expect(error, `moving statistic ${i}`).toBeLessThan(TOLERANCE));
+    // The variances moved from their initial ones (4 updates at momentum 0.9; some means stay 0, as said above).
+    const variances = fused.filter((_, i) => i % 2 === 1);
+    variances.forEach((values, i) => expect(relativeError(values, initial[2 * i + 1]!), `moving variance ${i}`).toBeGreaterThan(1e-3));
     tf.dispose(batches);
     fusedModel.dispose();
     tfjsModel.dispose();
